@@ -1,0 +1,31 @@
+# Every target sets itself up: a fresh machine needs only Python 3.11.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: test demo lab lock clean-state
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required (set PYTHON=...)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+demo: $(STAMP)
+	$(BIN)/labs demo
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=release
+
+# Re-resolve the exact versions after changing dependencies in pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Exact versions of every dependency, resolved on Python 3.11 / Linux x86_64 (CPU torch).\n# Regenerate after changing pyproject.toml: make lock' > constraints.txt
+
+# Remove generated course state (gradebook, submissions, grades); source/ and release/ stay.
+clean-state:
+	rm -rf gradebook.db submitted autograded/*/ feedback grades.csv .demo

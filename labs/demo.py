@@ -1,0 +1,121 @@
+"""``labs demo``: the instructor's whole loop on the embedded SQLite gradebook.
+
+Builds the release with nbgrader, enrols a small cohort, hands in a solution, a partial, a
+wrong, a blank and a missing submission (each learner on their own data), autogrades them one
+learner at a time, exports nbgrader's grades to ``grades.csv`` and prints a summary. Running it
+again replaces the same cohort's submissions and grades; nothing is duplicated. Everything it
+writes (``gradebook.db``, ``submitted/``, ``autograded/``, ``grades.csv``) is ignored by git.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from tqdm import tqdm
+
+from labs.course import filled_notebook, load_variants, nbgrader, notebook_path, write_submission
+from labs.manifest import load_manifest
+
+
+@dataclass(frozen=True)
+class DemoLearner:
+    id: str
+    first_name: str
+    last_name: str
+    submission: str  # solution | partial | wrong | blank | missing
+
+    @property
+    def email(self) -> str:
+        return f"{self.id}@example.com"
+
+
+COHORT = (
+    DemoLearner("amara.okafor", "Amara", "Okafor", "solution"),
+    DemoLearner("lin.zhao", "Lin", "Zhao", "solution"),
+    DemoLearner("diego.ramos", "Diego", "Ramos", "partial"),
+    DemoLearner("sofia.berg", "Sofia", "Berg", "wrong"),
+    DemoLearner("kwame.mensah", "Kwame", "Mensah", "blank"),
+    DemoLearner("priya.nair", "Priya", "Nair", "missing"),
+)
+
+
+def _submission(kind: str, course_dir: Path, assignment_id: str, release_nb, source_nb):
+    """The notebook a learner of this kind hands in, or None for a missing submission."""
+    if kind == "missing":
+        return None
+    if kind == "blank":
+        return release_nb
+    if kind == "partial":
+        solution_ids = [c.metadata["nbgrader"]["grade_id"] for c in source_nb.cells
+                        if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+        return filled_notebook(release_nb, source_nb, leave_blank=set(solution_ids[len(solution_ids) // 2:]))
+    if kind == "wrong":
+        variants = load_variants(course_dir, assignment_id)
+        return filled_notebook(release_nb, source_nb, replacements=variants[0].cells if variants else None)
+    return filled_notebook(release_nb, source_nb)
+
+
+def run_demo(course_dir: Path, echo: Callable[[str], None] = print) -> list[dict]:
+    manifest = load_manifest()
+    echo(f"Building the release of {len(manifest.ids)} assignment(s) with nbgrader generate_assignment ...")
+    for assignment_id in manifest.ids:
+        nbgrader(["generate_assignment", assignment_id, "--force"], course_dir)
+
+    database = f"sqlite:///{course_dir / 'gradebook.db'}"
+    with Gradebook(database) as gradebook:
+        for learner in COHORT:
+            gradebook.update_or_create_student(learner.id, first_name=learner.first_name,
+                                               last_name=learner.last_name, email=learner.email)
+
+    echo(f"Handing in submissions for {len(COHORT)} learners ...")
+    timestamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    to_grade = []
+    for assignment_id in manifest.ids:
+        source_nb = nbformat.read(notebook_path(course_dir, "source", assignment_id), as_version=4)
+        release_nb = nbformat.read(notebook_path(course_dir, "release", assignment_id), as_version=4)
+        for learner in COHORT:
+            notebook = _submission(learner.submission, course_dir, assignment_id, release_nb, source_nb)
+            folder = course_dir / "submitted" / learner.id / assignment_id
+            if notebook is None:
+                shutil.rmtree(folder, ignore_errors=True)
+                continue
+            write_submission(course_dir, assignment_id, learner.id, notebook)
+            (folder / "timestamp.txt").write_text(timestamp)
+            to_grade.append((assignment_id, learner.id))
+
+    for assignment_id, learner_id in tqdm(to_grade, desc="Autograding", unit="notebook"):
+        nbgrader(["autograde", assignment_id, "--student", learner_id, "--force"], course_dir)
+
+    nbgrader(["export", "--to", "grades.csv"], course_dir)
+    echo(f"Exported nbgrader's grades to {course_dir / 'grades.csv'}")
+
+    rows = []
+    with Gradebook(database) as gradebook:
+        for learner in COHORT:
+            for assignment in manifest.assignments:
+                try:
+                    submission = gradebook.find_submission(assignment.id, learner.id)
+                    score = submission.score
+                except MissingEntry:
+                    score = None
+                rows.append({"learner": learner.id, "submission": learner.submission,
+                             "assignment": assignment.id, "score": score, "max_score": assignment.points})
+    echo(format_summary(rows))
+    return rows
+
+
+def format_summary(rows: list[dict]) -> str:
+    lines = [f"{'learner':<16} {'handed in':<10} {'assignment':<14} {'score':>7} {'max':>5}  percent"]
+    for row in rows:
+        if row["score"] is None:
+            score, percent = "-", "not submitted"
+        else:
+            score, percent = f"{row['score']:g}", f"{100 * row['score'] / row['max_score']:.0f} %"
+        lines.append(f"{row['learner']:<16} {row['submission']:<10} {row['assignment']:<14} "
+                     f"{score:>7} {row['max_score']:>5g}  {percent}")
+    return "\n".join(lines)

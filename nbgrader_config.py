@@ -1,0 +1,19 @@
+"""nbgrader configuration for the AI Safety Labs course. The repository root is the course
+directory: ``source/`` (instructor notebooks), ``release/`` (generated, committed),
+``submitted/``, ``autograded/``, ``feedback/`` and ``gradebook.db`` (generated, not committed).
+"""
+c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
+
+c.CourseDirectory.course_id = "ai-safety-labs"
+# Plausible-wrong variants are instructor material for `labs verify`, never released.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "variants.toml"]
+
+# Each lab runs in well under a minute; a cell that takes 5 minutes is stuck, not slow.
+c.Execute.timeout = 300
+c.Execute.interrupt_on_timeout = True
+# Learners' notebooks all declare the standard Python 3 kernel.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+# Do not let a huge output (a printed DataFrame in a loop) bloat the gradebook and feedback.
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100

@@ -19,7 +19,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
 from labs.course import filled_notebook, load_variants, nbgrader, notebook_path, write_submission
-from labs.manifest import load_manifest
+from labs.manifest import Manifest, load_manifest
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,8 @@ def _submission(kind: str, course_dir: Path, assignment_id: str, release_nb, sou
     return filled_notebook(release_nb, source_nb)
 
 
-def run_demo(course_dir: Path, echo: Callable[[str], None] = print) -> list[dict]:
-    manifest = load_manifest()
+def run_demo(course_dir: Path, *, manifest: Manifest | None = None, echo: Callable[[str], None] = print) -> list[dict]:
+    manifest = manifest or load_manifest()
     echo(f"Building the release of {len(manifest.ids)} assignment(s) with nbgrader generate_assignment ...")
     for assignment_id in manifest.ids:
         nbgrader(["generate_assignment", assignment_id, "--force"], course_dir)

@@ -1,0 +1,52 @@
+"""The real course: manifest, notebooks, release/ and the two-sided grading of every lab."""
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from labs.course import load_variants
+from labs.manifest import load_manifest, mismatches
+from tests.conftest import REPO
+
+MANIFEST = load_manifest()
+
+
+def labs_command(*args):
+    return subprocess.run([sys.executable, "-m", "labs.cli", *args], cwd=REPO, capture_output=True, text=True)
+
+
+def test_manifest_and_notebooks_agree():
+    assert mismatches(MANIFEST, REPO) == []
+
+
+def test_release_is_fresh():
+    result = labs_command("build", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_datasets_command_check_passes():
+    result = labs_command("datasets", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("assignment", MANIFEST.assignments, ids=lambda a: a.id)
+def test_lab_meets_the_exercise_rules(assignment):
+    """CURRICULUM.md's rules for a lab: enough graded cells, hidden tests, a plot, wrong variants."""
+    notebook = nbformat.read(REPO / "source" / assignment.id / f"{assignment.id}.ipynb", as_version=4)
+    sources = [cell.source for cell in notebook.cells]
+    assert len(assignment.cells) >= 8
+    assert sum("### BEGIN HIDDEN TESTS" in s for s in sources) >= 2
+    assert any("plt." in s or "matplotlib" in s for s in sources)
+    assert any("<details>" in s for s in sources), "hints belong in <details>"
+    assert load_variants(REPO, assignment.id), "ship plausible-wrong variants in variants.toml"
+    assert 45 <= assignment.minutes <= 90
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", MANIFEST.ids)
+def test_labs_verify(assignment):
+    """Solution full marks for two learners, release zero everywhere, wrong variants in between."""
+    result = labs_command("verify", assignment)
+    print(result.stdout)
+    assert result.returncode == 0, result.stdout + result.stderr

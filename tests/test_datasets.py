@@ -1,0 +1,60 @@
+"""The dataset registry and the committed self-study files."""
+import pandas as pd
+import pytest
+
+from labs.datasets import faker_for, files, load, rng_for, specs
+from tests.conftest import REPO
+
+
+def test_every_dataset_is_a_pure_function_of_name_and_seed():
+    for name in specs():
+        first, second = load(name, seed=7), load(name, seed=7)
+        pd.testing.assert_frame_equal(first.data, second.data)
+        assert repr(first.truth) == repr(second.truth)
+
+
+def test_learners_get_different_data():
+    for name in specs():
+        assert not load(name, learner="ada").data.equals(load(name, learner="grace").data), name
+
+
+def test_default_learner_is_the_current_one(monkeypatch):
+    name = next(iter(specs()))
+    monkeypatch.setenv("LABS_LEARNER", "ada")
+    pd.testing.assert_frame_equal(load(name).data, load(name, learner="ada").data)
+
+
+def test_unknown_dataset_names_the_available_ones():
+    with pytest.raises(KeyError, match="available: "):
+        load("no-such-dataset", seed=1)
+
+
+def test_random_sources_are_isolated_per_dataset_and_seed():
+    assert rng_for("a", 1).integers(1 << 30) == rng_for("a", 1).integers(1 << 30)
+    assert rng_for("a", 1).integers(1 << 30) != rng_for("b", 1).integers(1 << 30)
+    assert faker_for("a", 1).email() == faker_for("a", 1).email()
+    assert faker_for("a", 1).email() != faker_for("a", 2).email()
+
+
+def test_every_column_of_every_dataset_is_documented():
+    for name, spec in specs().items():
+        for seed in range(5):
+            undocumented = set(load(name, seed=seed).data.columns) - set(spec.fields)
+            assert not undocumented, f"{name}: datasheet lacks {undocumented}"
+
+
+def test_committed_datasets_match_regeneration():
+    assert files.differences(REPO / "datasets") == []
+
+
+def test_check_reports_stale_missing_and_stray_files(tmp_path):
+    files.write(tmp_path)
+    assert files.differences(tmp_path) == []
+    first_csv = sorted(tmp_path.glob("*.csv"))[0]
+    first_csv.write_text(first_csv.read_text() + "tampered\n")
+    sorted(tmp_path.glob("*.md"))[0].unlink()
+    (tmp_path / "stray.csv").write_text("a\n")
+    problems = "\n".join(files.differences(tmp_path))
+    assert f"{first_csv.name}: differs from regeneration" in problems
+    assert ": missing" in problems
+    assert "stray.csv: not produced by any registered dataset" in problems

@@ -1,0 +1,60 @@
+"""`labs demo`: the instructor's loop end to end on SQLite, idempotent, state kept out of git."""
+import csv
+import shutil
+import subprocess
+import sys
+
+import pytest
+from nbgrader.api import Gradebook
+
+from labs.demo import COHORT
+from labs.manifest import load_manifest
+from tests.conftest import REPO
+
+
+@pytest.mark.slow
+def test_demo_runs_twice_with_the_same_result(tmp_path):
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy2(REPO / "nbgrader_config.py", course)
+    for folder in ("source", "release"):
+        shutil.copytree(REPO / folder, course / folder)
+
+    def run_demo():
+        result = subprocess.run([sys.executable, "-m", "labs.cli", "--course-dir", str(course), "demo"],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Autograding" in result.stderr  # the progress bar
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            students = sorted(s.id for s in gradebook.students)
+            scores = {(sub.student.id, sub.assignment.name): (sub.score, sub.max_score)
+                      for assignment in gradebook.assignments for sub in assignment.submissions}
+        return result.stdout, students, scores
+
+    first_out, students, scores = run_demo()
+    manifest = load_manifest()
+    assert students == sorted(learner.id for learner in COHORT)
+    by_kind = {learner.submission: learner.id for learner in COHORT}
+    for assignment in manifest.assignments:
+        solution = [scores[(l.id, assignment.id)] for l in COHORT if l.submission == "solution"]
+        assert all(score == maximum == assignment.points for score, maximum in solution)
+        assert scores[(by_kind["blank"], assignment.id)][0] == 0
+        assert 0 < scores[(by_kind["partial"], assignment.id)][0] < assignment.points
+        assert 0 < scores[(by_kind["wrong"], assignment.id)][0] < assignment.points
+        assert (by_kind["missing"], assignment.id) not in scores
+    assert "not submitted" in first_out
+
+    with (course / "grades.csv").open() as exported:
+        rows = list(csv.DictReader(exported))
+    assert {row["student_id"] for row in rows} == set(students)
+
+    _, students_again, scores_again = run_demo()
+    assert students_again == students
+    assert scores_again == scores
+
+
+def test_demo_state_is_ignored_by_git():
+    generated = ["gradebook.db", "submitted/x/sanitization/sanitization.ipynb",
+                 "autograded/x/sanitization/sanitization.ipynb", "feedback/x/a.html", "grades.csv"]
+    result = subprocess.run(["git", "check-ignore", *generated], cwd=REPO, capture_output=True, text=True)
+    assert result.stdout.split() == generated

@@ -1,0 +1,296 @@
+"""The sanitization lab's generators: pure, per-seed different, and truthful about what they planted."""
+from __future__ import annotations
+
+import difflib
+import re
+
+import pandas as pd
+import pytest
+
+from labs.datasets import load, specs
+from labs.datasets.sanitization import CATEGORIES, PII_TYPES
+from labs.sanitization import span_scores, truth_spans
+
+SEEDS = (0, 1, 7, 2026)
+NAMES = ("customers", "support_tickets", "deidentified_release", "public_roll")
+
+
+def luhn(number: str) -> bool:
+    digits = [int(c) for c in number if c.isdigit()]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2:
+            d = d * 2 - 9 if d * 2 > 9 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def test_luhn_reference():
+    assert luhn("4111 1111 1111 1111") and luhn("5500000000000004") and luhn("6011-0009-9013-9424")
+    assert not luhn("4111 1111 1111 1112")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return {(name, seed): load(name, seed=seed) for name in NAMES for seed in SEEDS}
+
+
+# --- purity and variation ------------------------------------------------------------------------
+
+def test_registered_with_datasheets():
+    registered = specs()
+    for name in NAMES:
+        spec = registered[name]
+        assert spec.title and spec.fields and spec.generation and spec.planted and spec.intended_use
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_seed_same_data(name, data):
+    again = load(name, seed=SEEDS[1])
+    pd.testing.assert_frame_equal(again.data, data[(name, SEEDS[1])].data)
+    first, second = again.truth, data[(name, SEEDS[1])].truth
+    assert first.keys() == second.keys()
+    for key in first:
+        if isinstance(first[key], pd.DataFrame):
+            pd.testing.assert_frame_equal(first[key], second[key])
+        else:
+            assert first[key] == second[key]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_different_seeds_different_data(name, data):
+    frames = [data[(name, seed)].data for seed in SEEDS]
+    for a, b in zip(frames, frames[1:]):
+        assert not (a.shape == b.shape and a.equals(b))
+    column = {"customers": "email", "support_tickets": "text", "deidentified_release": "birth_date",
+              "public_roll": "name"}[name]
+    assert len({tuple(f[column].head(20)) for f in frames}) == len(frames)
+
+
+def test_customer_columns_vary_per_seed(data):
+    column_sets = [tuple(data[("customers", seed)].data.columns) for seed in SEEDS]
+    assert len(set(map(frozenset, column_sets))) == len(SEEDS), "column sets should differ between seeds"
+    assert len(set(column_sets)) == len(SEEDS)
+    for columns in column_sets:
+        assert columns[0] == "customer_id"
+        assert {"full_name", "email", "phone", "zip", "birth_date", "sex", "diagnosis"} <= set(columns)
+
+
+def test_load_uses_the_learner(monkeypatch):
+    monkeypatch.setenv("LABS_LEARNER", "alice")
+    alice = load("customers")
+    monkeypatch.setenv("LABS_LEARNER", "bob")
+    bob = load("customers")
+    assert alice.seed != bob.seed
+    assert not alice.data.equals(bob.data)
+
+
+# --- customers -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_customer_categories(seed, data):
+    ds = data[("customers", seed)]
+    categories = ds.truth["categories"]
+    assert list(categories) == list(ds.data.columns)
+    assert set(categories.values()) == set(CATEGORIES), "every category should be represented"
+    assert categories["email"] == "direct" and categories["diagnosis"] == "sensitive"
+    assert all(categories[c] == "quasi" for c in ds.truth["quasi_identifiers"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_customer_values_well_formed(seed, data):
+    df = data[("customers", seed)].data
+    assert df["customer_id"].is_unique
+    assert df["zip"].str.fullmatch(r"\d{5}").all()
+    assert pd.to_datetime(df["birth_date"], format="%Y-%m-%d").notna().all()
+    assert set(df["sex"]) <= {"F", "M"}
+    if "card_number" in df:
+        assert df["card_number"].map(luhn).all()
+    if "ssn" in df:
+        assert df["ssn"].str.fullmatch(r"(?!000|666|9\d\d)\d{3}-\d{2}-\d{4}").all()
+    if "ip_address" in df:
+        assert df["ip_address"].map(lambda ip: all(0 <= int(o) <= 255 for o in ip.split("."))).all()
+
+
+def _norm(row):
+    return (" ".join(row["full_name"].lower().split()), row["email"].strip().lower(),
+            re.sub(r"\D", "", row["phone"])[-10:])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_duplicate_pairs_are_duplicates(seed, data):
+    ds = data[("customers", seed)]
+    df = ds.data.set_index("customer_id")
+    pairs = ds.truth["duplicate_pairs"]
+    assert {"exact", "near"} == set(pairs["kind"])
+    assert len(set(pairs["id_a"]) | set(pairs["id_b"])) == 2 * len(pairs), "each record is in at most one pair"
+    for a, b, kind in zip(pairs["id_a"], pairs["id_b"], pairs["kind"]):
+        ra, rb = df.loc[a], df.loc[b]
+        if kind == "exact":
+            assert ra.equals(rb)
+        else:
+            assert not ra.equals(rb)
+            assert all(ra[c] == rb[c] for c in ("zip", "birth_date", "sex", "diagnosis"))
+            for x, y in zip(_norm(ra), _norm(rb)):
+                assert difflib.SequenceMatcher(None, x, y).ratio() >= 0.8
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_no_unplanted_duplicates(seed, data):
+    ds = data[("customers", seed)]
+    planted = {frozenset(p) for p in zip(ds.truth["duplicate_pairs"]["id_a"], ds.truth["duplicate_pairs"]["id_b"])}
+    df = ds.data
+    emails = df["email"].str.strip().str.lower()
+    for _, group in df.groupby(emails):
+        if len(group) > 1:
+            assert len(group) == 2 and frozenset(group["customer_id"]) in planted
+    people = df.drop(columns="customer_id").drop_duplicates()
+    assert len(people) == len(df) - (ds.truth["duplicate_pairs"]["kind"] == "exact").sum()
+
+
+def test_k_anonymity_reachable_within_bounds():
+    # the lab asks for k >= 5 with <= 10 % suppression, zip masked to >= 3 digits, <= 20-year bands
+    for seed in range(40):
+        df = load("customers", seed=seed).data
+        groups = df.groupby([df["zip"].str[:3], df["birth_date"].str[:4].astype(int) // 20, df["sex"]])
+        sizes = groups["sex"].transform("size")
+        assert (sizes < 5).mean() <= 0.10, seed
+
+
+# --- support tickets -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_span_text_matches_type(seed, data):
+    ds = data[("support_tickets", seed)]
+    texts = dict(zip(ds.data["ticket_id"], ds.data["text"]))
+    spans = ds.truth["spans"]
+    assert set(spans["type"]) == set(PII_TYPES)
+    assert spans["ticket_id"].isin(texts).all()
+    patterns = {
+        "EMAIL": r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}",
+        "PHONE": r"(\+1[ -])?(\(\d{3}\) |\d{3}[-. ])\d{3}[-. ]\d{4}",
+        "SSN": r"\d{3}-\d{2}-\d{4}",
+        "CARD": r"\d{4}([ -]?)\d{4}\1\d{4}\1\d{4}",
+        "IP": r"(\d{1,3}\.){3}\d{1,3}",
+    }
+    for t, start, end, kind, value in spans.itertuples(index=False):
+        assert texts[t][start:end] == value
+        assert re.fullmatch(patterns[kind], value), (kind, value)
+        if kind == "CARD":
+            assert luhn(value)
+        if kind == "IP":
+            assert all(int(o) <= 255 for o in value.split("."))
+        # a span is a whole token: not glued to neighbouring letters or digits
+        before = texts[t][start - 1] if start else " "
+        after = texts[t][end] if end < len(texts[t]) else " "
+        assert not before.isalnum() and not after.isalnum(), (before, value, after)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_spans_do_not_overlap(seed, data):
+    spans = data[("support_tickets", seed)].truth["spans"].sort_values(["ticket_id", "start"])
+    for _, group in spans.groupby("ticket_id"):
+        assert (group["start"].iloc[1:].to_numpy() >= group["end"].iloc[:-1].to_numpy()).all()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_decoys_are_not_pii(seed, data):
+    ds = data[("support_tickets", seed)]
+    texts = dict(zip(ds.data["ticket_id"], ds.data["text"]))
+    decoys = ds.truth["decoys"]
+    assert {"ORDER16", "BUILD", "CASEREF"} <= set(decoys["kind"])
+    for t, start, end, kind, value in decoys.itertuples(index=False):
+        assert texts[t][start:end] == value
+        if kind == "ORDER16":
+            assert len(re.sub(r"\D", "", value)) == 16 and not luhn(value)
+        if kind == "BUILD":
+            assert any(int(o) > 255 for o in value.split("."))
+        if kind == "CASEREF":
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{4}", value)
+    # enough decoys that ignoring the Luhn check costs precision
+    n_cards = (ds.truth["spans"]["type"] == "CARD").sum()
+    assert (decoys["kind"] == "ORDER16").sum() >= 0.5 * n_cards
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ticket_emails_join_customers(seed, data):
+    tickets = data[("support_tickets", seed)].data
+    customers = data[("customers", seed)].data
+    joined = tickets["customer_email"].str.strip().str.lower().isin(set(customers["email"].str.lower()))
+    assert 0.8 <= joined.mean() < 1.0
+    assert (tickets["customer_email"] != tickets["customer_email"].str.strip().str.lower()).any(), \
+        "some ticket e-mails should need normalization to join"
+
+
+def test_span_scores_invariances():
+    # CheckList-style: scoring is invariant to order and to a +1 prefix; a decoy hit costs precision
+    truth = [("t", 10, 22, "PHONE"), ("t", 30, 49, "CARD")]
+    assert span_scores(truth[::-1], truth).precision == 1.0
+    widened = [("t", 7, 22, "PHONE"), ("t", 30, 49, "CARD")]
+    assert span_scores(widened, truth).recall == 1.0
+    wrong_type = [("t", 10, 22, "SSN"), ("t", 30, 49, "CARD")]
+    assert span_scores(wrong_type, truth).recall == 0.5
+    extra = truth + [("t", 60, 79, "CARD")]
+    scores = span_scores(extra, truth)
+    assert scores.recall == 1.0 and scores.precision == pytest.approx(2 / 3)
+
+
+def test_ticket_text_invariance_under_unrelated_edits(data):
+    # spans stay correct when unrelated text is prepended (what a detector must tolerate too)
+    ds = data[("support_tickets", SEEDS[0])]
+    texts = dict(zip(ds.data["ticket_id"], ds.data["text"]))
+    prefix = "FWD: "
+    for t, start, end, _, value in ds.truth["spans"].head(50).itertuples(index=False):
+        assert (prefix + texts[t])[start + len(prefix):end + len(prefix)] == value
+    assert truth_spans(ds.truth["spans"])[0][0] in texts
+
+
+# --- linkage -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_linkage_truth_consistent(seed, data):
+    release = data[("deidentified_release", seed)]
+    roll = data[("public_roll", seed)]
+    customers = data[("customers", seed)].data
+    assert release.truth == roll.truth
+    assert release.data["release_id"].is_unique and roll.data["voter_id"].is_unique
+    assert set(release.data.columns) == {"release_id", "zip", "birth_date", "sex", "diagnosis"}
+    roll_norm = pd.DataFrame({
+        "voter_id": roll.data["voter_id"],
+        "zip": roll.data["zip"].astype(str).str.zfill(5),
+        "birth_date": pd.to_datetime(roll.data["birth_date"], format="%m/%d/%Y").dt.strftime("%Y-%m-%d"),
+        "sex": roll.data["sex"].str[0],
+        "name": roll.data["name"],
+    }).set_index("voter_id")
+    rel = release.data.set_index("release_id")
+    matches = release.truth["release_to_voter"]
+    assert 0.5 * len(rel) <= len(matches) < len(rel)
+    assert len(set(matches.values())) == len(matches)
+    names = set(customers["full_name"])
+    for rid, vid in matches.items():
+        r, v = rel.loc[rid], roll_norm.loc[vid]
+        assert (r["zip"], r["birth_date"], r["sex"]) == (v["zip"], v["birth_date"], v["sex"])
+        assert v["name"] in names  # the roll person is the customer behind the record
+    # ambiguous ones really share their key with someone else on the roll
+    counts = roll_norm.groupby(["zip", "birth_date", "sex"]).size()
+    for rid in release.truth["ambiguous"]:
+        r = rel.loc[rid]
+        assert counts[(r["zip"], r["birth_date"], r["sex"])] > 1
+    assert len(release.truth["ambiguous"]) <= 0.05 * len(matches)
+    # the formats differ, so a naive join finds nothing
+    assert release.data.merge(roll.data.astype({"zip": str}), on=["zip", "birth_date", "sex"]).empty
+
+
+def test_release_is_derived_from_customers(data):
+    release = data[("deidentified_release", SEEDS[0])].data
+    customers = data[("customers", SEEDS[0])].data
+    keys = set(zip(customers["zip"], customers["birth_date"], customers["sex"], customers["diagnosis"]))
+    assert all(k in keys for k in zip(release["zip"], release["birth_date"], release["sex"], release["diagnosis"]))
+
+
+def test_generators_are_fast():
+    import time
+    for name in NAMES:
+        start = time.perf_counter()
+        load(name, seed=424242)
+        assert time.perf_counter() - start < 1.0, name

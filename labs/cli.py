@@ -3,7 +3,7 @@
     labs build [--check] [ASSIGNMENT ...]   regenerate release/ from source/ (nbgrader)
     labs verify [ASSIGNMENT ...]            two-sided grading check through nbgrader autograde
     labs datasets [--check]                 write / check the self-study datasets in datasets/
-    labs demo                               the instructor's whole loop on a SQLite gradebook
+    labs demo [ASSIGNMENT ...]              the instructor's whole loop on a SQLite gradebook
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def _datasets(args, course_dir: Path) -> int:
 def _demo(args, course_dir: Path) -> int:
     from labs.demo import run_demo
 
-    run_demo(course_dir)
+    run_demo(course_dir, args.assignments or None)
     return 0
 
 
@@ -88,6 +88,7 @@ def parser() -> argparse.ArgumentParser:
     datasets.set_defaults(run=_datasets)
 
     demo = commands.add_parser("demo", help="release, submit, autograde and export for a small cohort")
+    demo.add_argument("assignments", nargs="*", help="assignment ids (default: all in the manifest)")
     demo.set_defaults(run=_demo)
     return main
 

@@ -60,10 +60,12 @@ def _submission(kind: str, course_dir: Path, assignment_id: str, release_nb, sou
     return filled_notebook(release_nb, source_nb)
 
 
-def run_demo(course_dir: Path, *, manifest: Manifest | None = None, echo: Callable[[str], None] = print) -> list[dict]:
+def run_demo(course_dir: Path, assignment_ids: list[str] | None = None, *, manifest: Manifest | None = None,
+             echo: Callable[[str], None] = print) -> list[dict]:
     manifest = manifest or load_manifest()
-    echo(f"Building the release of {len(manifest.ids)} assignment(s) with nbgrader generate_assignment ...")
-    for assignment_id in manifest.ids:
+    assignments = [manifest.assignment(a) for a in assignment_ids] if assignment_ids else list(manifest.assignments)
+    echo(f"Building the release of {len(assignments)} assignment(s) with nbgrader generate_assignment ...")
+    for assignment_id in (a.id for a in assignments):
         nbgrader(["generate_assignment", assignment_id, "--force"], course_dir)
 
     database = f"sqlite:///{course_dir / 'gradebook.db'}"
@@ -75,7 +77,7 @@ def run_demo(course_dir: Path, *, manifest: Manifest | None = None, echo: Callab
     echo(f"Handing in submissions for {len(COHORT)} learners ...")
     timestamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     to_grade = []
-    for assignment_id in manifest.ids:
+    for assignment_id in (a.id for a in assignments):
         source_nb = nbformat.read(notebook_path(course_dir, "source", assignment_id), as_version=4)
         release_nb = nbformat.read(notebook_path(course_dir, "release", assignment_id), as_version=4)
         for learner in COHORT:
@@ -97,7 +99,7 @@ def run_demo(course_dir: Path, *, manifest: Manifest | None = None, echo: Callab
     rows = []
     with Gradebook(database) as gradebook:
         for learner in COHORT:
-            for assignment in manifest.assignments:
+            for assignment in assignments:
                 try:
                     submission = gradebook.find_submission(assignment.id, learner.id)
                     score = submission.score

@@ -45,8 +45,10 @@ def test_lab_meets_the_exercise_rules(assignment):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", MANIFEST.ids)
-def test_labs_verify(assignment):
-    """Solution full marks for two learners, release zero everywhere, wrong variants in between."""
-    result = labs_command("verify", assignment)
+def test_labs_verify_with_no_network(assignment):
+    """Solution full marks for two learners, release zero everywhere, wrong variants in between --
+    all of it inside a network namespace with only loopback, as a laptop on a plane."""
+    command = f"ip link set lo up && exec {sys.executable} -m labs.cli verify {assignment}"
+    result = subprocess.run(["unshare", "-n", "sh", "-c", command], cwd=REPO, capture_output=True, text=True)
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -22,8 +23,8 @@ from faker import Faker
 
 from labs.learner import current_learner, learner_seed
 
-#: Modules whose import registers generators; one per lab that has data.
-GENERATOR_MODULES = ("labs.datasets.sanitization",)
+#: Modules of this package that are not generators.
+NOT_GENERATORS = {"files"}
 
 FAKER_LOCALE = "en_US"
 
@@ -69,8 +70,10 @@ def dataset(name: str, *, title: str, fields: dict[str, str], generation: str, p
 
 
 def _import_generators() -> None:
-    for module in GENERATOR_MODULES:
-        importlib.import_module(module)
+    """Import every module of this package (one per lab that has data): each registers its own."""
+    for module in pkgutil.iter_modules(__path__):
+        if module.name not in NOT_GENERATORS:
+            importlib.import_module(f"{__name__}.{module.name}")
 
 
 def specs() -> dict[str, DatasetSpec]:

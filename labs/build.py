@@ -44,12 +44,12 @@ def _tree_differences(expected: Path, actual: Path) -> list[str]:
 def build(course_dir: Path, assignment_ids: list[str] | None = None, *, check: bool = False,
           today: dt.date | None = None, manifest: Manifest | None = None) -> BuildReport:
     manifest = manifest or load_manifest()
-    problems = mismatches(manifest, course_dir)
+    for assignment_id in assignment_ids or []:
+        manifest.assignment(assignment_id)  # unknown ids fail with the list of known ones
+    problems = mismatches(manifest, course_dir, assignment_ids)
     if problems:
         raise CourseError("the manifest and the notebooks disagree:\n  " + "\n  ".join(problems))
     ids = assignment_ids or manifest.ids
-    for assignment_id in ids:
-        manifest.assignment(assignment_id)  # unknown ids fail with the list of known ones
     report = BuildReport()
     today = today or dt.date.today()
     report.review_overdue = [a for a in manifest.assignments if a.id in ids and a.review_overdue(today)]

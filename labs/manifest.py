@@ -136,15 +136,22 @@ def notebook_grade_cells(notebook) -> list[tuple[str, float]]:
     return cells
 
 
-def mismatches(manifest: Manifest, course_dir: Path) -> list[str]:
-    """Every disagreement between the manifest and the source notebooks, as readable lines."""
+def mismatches(manifest: Manifest, course_dir: Path, assignment_ids: list[str] | None = None) -> list[str]:
+    """Every disagreement between the manifest and the source notebooks, as readable lines.
+
+    With ``assignment_ids``, only those assignments are compared (a lab being written next to
+    them does not get in the way); without, source folders missing from the manifest count too.
+    """
     import nbformat
 
     problems = []
-    source_dirs = {p.name for p in (course_dir / "source").iterdir() if p.is_dir()}
-    for extra in sorted(source_dirs - set(manifest.ids)):
-        problems.append(f"source/{extra}/ is not in the manifest")
+    if assignment_ids is None:
+        source_dirs = {p.name for p in (course_dir / "source").iterdir() if p.is_dir()}
+        for extra in sorted(source_dirs - set(manifest.ids)):
+            problems.append(f"source/{extra}/ is not in the manifest")
     for assignment in manifest.assignments:
+        if assignment_ids is not None and assignment.id not in assignment_ids:
+            continue
         path = course_dir / "source" / assignment.id / f"{assignment.id}.ipynb"
         if not path.exists():
             problems.append(f"{assignment.id}: the manifest lists it but {path.relative_to(course_dir)} is missing")

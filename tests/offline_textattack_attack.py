@@ -16,7 +16,21 @@ from textattack.shared import AttackedText
 from textattack.transformations import CompositeTransformation, WordSwapNeighboringCharacterSwap, \
     WordSwapRandomCharacterDeletion
 
-from labs.text_models import SklearnTextClassifierWrapper
+from textattack.models.wrappers import ModelWrapper
+
+
+class ProbabilityWrapper(ModelWrapper):
+    """TextAttack's own SklearnModelWrapper calls get_feature_names(), gone from scikit-learn.
+
+    Kept here, not in `labs`: wrapping the model is an exercise of the text-attacks lab.
+    """
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, text_input_list):
+        return self.model.predict_proba(list(text_input_list))
+
 
 phishing = ["verify your password now", "urgent account suspended click link",
             "confirm your bank password", "your invoice payment failed click here"] * 5
@@ -26,7 +40,7 @@ model = make_pipeline(TfidfVectorizer(analyzer="word"), LogisticRegression())
 model.fit(phishing + benign, [1] * len(phishing) + [0] * len(benign))
 
 attack = textattack.Attack(
-    UntargetedClassification(SklearnTextClassifierWrapper(model)),
+    UntargetedClassification(ProbabilityWrapper(model)),
     [RepeatModification(), StopwordModification()],
     CompositeTransformation([WordSwapNeighboringCharacterSwap(random_one=False),
                              WordSwapRandomCharacterDeletion(random_one=False)]),

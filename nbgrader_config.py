@@ -11,7 +11,9 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Each lab runs in well under a minute; a cell that takes 5 minutes is stuck, not slow.
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
-# Learners' notebooks all declare the standard Python 3 kernel.
+# Every lab runs in the standard Python 3 kernel of the grading environment, whatever kernel a
+# submitted notebook's metadata names.
+c.Execute.kernel_name = "python3"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Do not let a huge output (a printed DataFrame in a loop) bloat the gradebook and feedback.

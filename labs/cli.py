@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         course_dir = args.course_dir.resolve() if args.course_dir else find_course_root()
         return args.run(args, course_dir)
     except (CourseError, ManifestError, KeyError) as error:
-        print(f"labs {args.command}: {error}", file=sys.stderr)
+        message = error.args[0] if isinstance(error, KeyError) else error  # KeyError's str() adds quotes
+        print(f"labs {args.command}: {message}", file=sys.stderr)
         return 2
 
 

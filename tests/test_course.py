@@ -52,3 +52,15 @@ def test_labs_verify_with_no_network(assignment):
     result = subprocess.run(["unshare", "-n", "sh", "-c", command], cwd=REPO, capture_output=True, text=True)
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_unknown_assignment_is_a_clear_error():
+    result = labs_command("verify", "no-such-lab")
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("labs verify: no assignment 'no-such-lab' in the manifest (known: ")
+
+
+def test_outside_a_course_directory_is_a_clear_error(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "labs.cli", "build"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "no course directory at or above" in result.stderr and "--course-dir" in result.stderr

@@ -36,9 +36,11 @@ def precision_recall(predicted: Iterable[Hashable], truth: Iterable[Hashable]) -
 def partial_credit(points: float, score: float, full_at: float) -> float:
     """Points for a score in [0, 1]: all of them at ``full_at`` or above, proportionally below.
 
-    Returned rounded to hundredths, as the last expression of a test cell nbgrader reads it as
-    the points earned.
+    Returned as a plain ``float`` rounded to hundredths: as the last expression of a test cell
+    nbgrader reads it as the points earned. (A numpy float would print as ``np.float64(...)``,
+    which nbgrader cannot parse and grades as *full* credit.)
     """
+    score = float(score)
     if score >= full_at:
         return float(points)
-    return round(points * max(score, 0.0) / full_at, 2)
+    return float(round(points * max(score, 0.0) / full_at, 2))

@@ -41,22 +41,36 @@ class Outcome:
         return not self.problems
 
 
-def _cell_messages(notebook_file: Path) -> dict[str, str]:
-    """For each graded cell that raised or wrote to stderr, the last line of what it said."""
+def _graded_cell_outputs(notebook_file: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Read an autograded notebook: for each graded cell, why it lost points (an error or stderr),
+    and any result value nbgrader cannot read as points -- which it grades as *full* credit."""
+    messages: dict[str, str] = {}
+    unreadable: dict[str, str] = {}
     if not notebook_file.exists():
-        return {}
-    messages = {}
+        return messages, unreadable
     for cell in nbformat.read(notebook_file, as_version=4).cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not meta.get("grade"):
+            continue
+        grade_id = meta.get("grade_id")
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 messages[grade_id] = f"{output.get('ename')}: {output.get('evalue')}".strip()[:300]
             elif output.get("output_type") == "stream" and output.get("name") == "stderr":
                 messages.setdefault(grade_id, "stderr: " + output.get("text", "").strip()[:300])
-    return messages
+            elif output.get("output_type") == "execute_result":
+                value = output.get("data", {}).get("text/plain", "")
+                try:
+                    float(value)
+                except ValueError:
+                    unreadable[grade_id] = value[:80]
+    return messages, unreadable
 
 
-def _judge(outcome: Outcome, messages: dict[str, str]) -> None:
+def _judge(outcome: Outcome, messages: dict[str, str], unreadable: dict[str, str]) -> None:
+    for grade_id, value in unreadable.items():
+        outcome.problems.append(f"{grade_id}: ends with the value {value!r}, which nbgrader grades as full "
+                                "credit; end a test cell with a statement or a plain float of points")
     lost = {g: s for g, s in outcome.cell_scores.items() if s[0] < s[1] - TOLERANCE}
     if outcome.expectation == "full marks":
         for grade_id, (score, max_score) in lost.items():
@@ -105,7 +119,7 @@ def verify_assignment(course_dir: Path, assignment_id: str, manifest: Manifest,
                 if abs(submission.max_score - manifest_points) > TOLERANCE:
                     outcome.problems.append(f"the notebook is worth {submission.max_score:g} points, the manifest "
                                             f"says {manifest_points:g}")
-                _judge(outcome, _cell_messages(notebook_path(scratch, "autograded", assignment_id, learner)))
+                _judge(outcome, *_graded_cell_outputs(notebook_path(scratch, "autograded", assignment_id, learner)))
                 outcomes.append(outcome)
     if not variants:
         outcomes.append(Outcome("-", "(no variants)", "at least one wrong variant", 0, 0, {},

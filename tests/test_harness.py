@@ -41,6 +41,15 @@ def test_verify_catches_tests_that_pass_without_an_answer_or_fail_a_right_one(to
     assert "learner-ada: noisy-test: 0/1 -- stderr: DeprecationWarning: old API" in report
 
 
+def test_verify_catches_a_test_cell_whose_value_nbgrader_reads_as_full_credit(toy_course):
+    # numpy's repr of a float is "np.float64(0.5)": not a number to nbgrader, so full credit.
+    _add_test_cell(toy_course, "numpy-score-test", "import numpy as np\nnp.float64(0.5) * square(1)")
+    lines = []
+    assert not verify(toy_course, manifest=load_manifest(toy_course / "curriculum.toml"), echo=lines.append)
+    assert "numpy-score-test: ends with the value 'np.float64(0.5)', which nbgrader grades as full credit" \
+        in "\n".join(lines)
+
+
 def test_verify_catches_a_wrong_variant_the_tests_do_not_notice(toy_course, toy_manifest):
     with (toy_course / "source" / "toy" / "variants.toml").open("a") as variants:
         variants.write('\n[[variant]]\nname = "squares-by-power"\nmistake = "none: a different right answer"\n'

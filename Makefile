@@ -13,8 +13,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
+# The slow tests each drive nbgrader and a kernel one notebook at a time: two workers use both cores.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15
 
 demo: $(STAMP)
 	$(BIN)/labs demo

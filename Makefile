@@ -41,6 +41,6 @@ lab: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Exact versions of every dependency, resolved on Python 3.11 / Linux x86_64 (CPU torch).\n# Regenerate after changing pyproject.toml: make lock' > constraints.txt
 
-# Remove generated course state (gradebook, submissions, grades); source/ and release/ stay.
+# Remove generated course state (gradebook, submissions, grades, roster and its ledger); source/ and release/ stay.
 clean-state:
-	rm -rf gradebook.db submitted autograded/*/ feedback grades.csv .demo
+	rm -rf gradebook.db submitted autograded/*/ feedback grades.csv .demo roster.db roster.csv roster.json roster.html roster-*.csv

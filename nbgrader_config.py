@@ -19,3 +19,21 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Do not let a huge output (a printed DataFrame in a loop) bloat the gradebook and feedback.
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
+
+# ---- Roster ---------------------------------------------------------------------------------
+# The proficiency roster (`labs roster`, `nbgrader export --exporter=labs.roster.RosterExportPlugin`)
+# reads these; see labs/roster/policy.py for every option. Configuration, not code (CURRICULUM.md).
+c.RosterPolicy.pass_mark = 0.8
+c.RosterPolicy.role_tiers = {
+    "software-engineer": "F",
+    "data-engineer": "F",
+    "security-analyst": "F",
+    "ml-engineer": "A",
+    "data-scientist": "A",
+    "lead-engineer": "G",
+    "architect": "G",
+}
+c.RosterPolicy.renewal_days = 365
+c.RosterPolicy.due_soon_days = 30
+# c.RosterPolicy.ledger_url = "sqlite:///<course root>/roster.db"  # learner directory + completions ledger
+# ---- end Roster -----------------------------------------------------------------------------

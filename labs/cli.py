@@ -4,6 +4,8 @@
     labs verify [ASSIGNMENT ...]            two-sided grading check through nbgrader autograde
     labs datasets [--check]                 write / check the self-study datasets in datasets/
     labs demo [ASSIGNMENT ...]              the instructor's whole loop on a SQLite gradebook
+    labs learners import FILE               validate the HR export and register the learners
+    labs roster --to PATH [--as-of DATE]    the proficiency roster (.csv, .json or .html)
 """
 from __future__ import annotations
 
@@ -68,6 +70,48 @@ def _demo(args, course_dir: Path) -> int:
     return 0
 
 
+def _learners_import(args, course_dir: Path) -> int:
+    from labs.roster.directory import DirectoryError, import_directory
+    from labs.roster.grades import open_gradebook
+    from labs.roster.policy import RosterPolicy, course_app
+    from labs.roster.store import RosterStore
+
+    app = course_app(course_dir)
+    policy = RosterPolicy(parent=app)
+    with RosterStore(policy.ledger_url_for(course_dir)) as store, \
+            open_gradebook(app.coursedir.db_url, app.coursedir.course_id) as gradebook:
+        try:
+            learners = import_directory(args.file, policy, store, gradebook)
+        except DirectoryError as error:
+            print(f"labs learners import: {error}", file=sys.stderr)
+            return 2
+    departments = len({learner.department for learner in learners})
+    print(f"imported {len(learners)} learners from {args.file} ({departments} departments) and registered "
+          "them in the gradebook")
+    return 0
+
+
+def _roster(args, course_dir: Path) -> int:
+    from labs.roster.grades import open_gradebook
+    from labs.roster.policy import RosterPolicy, course_app
+    from labs.roster.report import RosterError, format_summary, parse_as_of, run_roster
+
+    app = course_app(course_dir)
+    try:
+        as_of = parse_as_of(args.as_of)
+        with open_gradebook(app.coursedir.db_url, app.coursedir.course_id) as gradebook:
+            roster = run_roster(gradebook, course_dir, RosterPolicy(parent=app), as_of,
+                                args.to, exercises_to=args.exercises, feedback_to=args.feedback)
+    except RosterError as error:
+        print(f"labs roster: {error}", file=sys.stderr)
+        return 2
+    print(format_summary(roster))
+    for path in [*args.to, args.exercises, args.feedback]:
+        if path:
+            print(f"wrote {path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="labs", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -90,6 +134,21 @@ def parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="release, submit, autograde and export for a small cohort")
     demo.add_argument("assignments", nargs="*", help="assignment ids (default: all in the manifest)")
     demo.set_defaults(run=_demo)
+
+    learners = commands.add_parser("learners", help="the HR learner directory")
+    learner_commands = learners.add_subparsers(dest="learners_command", required=True)
+    learners_import = learner_commands.add_parser(
+        "import", help="validate an HR export (CSV: id, name, email, department, role) and register its learners")
+    learners_import.add_argument("file", type=Path, help="the HR export, UTF-8 CSV with a header row")
+    learners_import.set_defaults(run=_learners_import)
+
+    roster = commands.add_parser("roster", help="the proficiency roster: tiers, completions, statuses")
+    roster.add_argument("--to", type=Path, action="append", required=True, metavar="PATH",
+                        help="write the roster here; .csv, .json or .html (repeat for several)")
+    roster.add_argument("--as-of", metavar="DATE", help="compute statuses for this date, YYYY-MM-DD (default: today)")
+    roster.add_argument("--exercises", type=Path, metavar="PATH", help="also write per-exercise pass rates (CSV)")
+    roster.add_argument("--feedback", type=Path, metavar="PATH", help="also write the learners' lab feedback (CSV)")
+    roster.set_defaults(run=_roster)
     return main
 
 

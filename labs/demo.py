@@ -2,9 +2,12 @@
 
 Builds the release with nbgrader, enrols a small cohort, hands in a solution, a partial, a
 wrong, a blank and a missing submission (each learner on their own data), autogrades them one
-learner at a time, exports nbgrader's grades to ``grades.csv`` and prints a summary. Running it
-again replaces the same cohort's submissions and grades; nothing is duplicated. Everything it
-writes (``gradebook.db``, ``submitted/``, ``autograded/``, ``grades.csv``) is ignored by git.
+learner at a time, exports nbgrader's grades to ``grades.csv`` and prints a summary. It ends with
+the compliance roster: imports the cohort's HR directory (``labs/demo_directory.csv``) and writes
+``roster.csv``, ``roster.json``, ``roster.html`` (plus the instructor-insight CSVs) and prints the
+roster's summary. Running it again replaces the same cohort's submissions and grades; nothing is
+duplicated. Everything it writes (``gradebook.db``, ``roster.db``, ``submitted/``, ``autograded/``,
+``grades.csv``, ``roster*``) is ignored by git.
 """
 from __future__ import annotations
 
@@ -34,6 +37,11 @@ class DemoLearner:
         return f"{self.id}@example.com"
 
 
+#: The cohort's HR export: a department and a role per learner (names with a comma and quotes).
+DEMO_DIRECTORY = Path(__file__).with_name("demo_directory.csv")
+ROSTER_FILES = ("roster.csv", "roster.json", "roster.html")
+INSIGHT_FILES = ("roster-exercises.csv", "roster-feedback.csv")
+
 COHORT = (
     DemoLearner("amara.okafor", "Amara", "Okafor", "solution"),
     DemoLearner("lin.zhao", "Lin", "Zhao", "solution"),
@@ -62,6 +70,7 @@ def _submission(kind: str, course_dir: Path, assignment_id: str, release_nb, sou
 
 def run_demo(course_dir: Path, assignment_ids: list[str] | None = None, *, manifest: Manifest | None = None,
              echo: Callable[[str], None] = print) -> list[dict]:
+    roster_manifest = manifest  # None: the roster uses the configured one (RosterPolicy.manifest_path)
     manifest = manifest or load_manifest()
     assignments = [manifest.assignment(a) for a in assignment_ids] if assignment_ids else list(manifest.assignments)
     echo(f"Building the release of {len(assignments)} assignment(s) with nbgrader generate_assignment ...")
@@ -108,7 +117,29 @@ def run_demo(course_dir: Path, assignment_ids: list[str] | None = None, *, manif
                 rows.append({"learner": learner.id, "submission": learner.submission,
                              "assignment": assignment.id, "score": score, "max_score": assignment.points})
     echo(format_summary(rows))
+    write_roster(course_dir, database, echo, manifest=roster_manifest)
     return rows
+
+
+def write_roster(course_dir: Path, database: str, echo: Callable[[str], None] = print, *,
+                 manifest: Manifest | None = None):
+    """The demo's last step: import the HR directory, write the roster in every format, summarise."""
+    from labs.roster import RosterPolicy, format_summary as roster_summary, run_roster
+    from labs.roster.directory import import_directory
+    from labs.roster.policy import course_app
+    from labs.roster.report import today
+    from labs.roster.store import RosterStore
+
+    policy = RosterPolicy(parent=course_app(course_dir))  # c.RosterPolicy.* from nbgrader_config.py
+    with Gradebook(database) as gradebook, RosterStore(policy.ledger_url_for(course_dir)) as store:
+        learners = import_directory(DEMO_DIRECTORY, policy, store, gradebook)
+        echo(f"Imported the HR directory: {len(learners)} learners from {DEMO_DIRECTORY.name}")
+        roster = run_roster(gradebook, course_dir, policy, today(), [course_dir / name for name in ROSTER_FILES],
+                            exercises_to=course_dir / INSIGHT_FILES[0], feedback_to=course_dir / INSIGHT_FILES[1],
+                            manifest=manifest)
+    echo(f"Wrote the roster to {', '.join(ROSTER_FILES)} and instructor insight to {', '.join(INSIGHT_FILES)}")
+    echo(roster_summary(roster))
+    return roster
 
 
 def format_summary(rows: list[dict]) -> str:

@@ -7,6 +7,7 @@ import pytest
 
 from labs.course import load_variants
 from labs.manifest import load_manifest, mismatches
+from labs.roster.feedback import CELL_ID as FEEDBACK_CELL_ID
 from tests.conftest import REPO
 
 MANIFEST = load_manifest()
@@ -41,6 +42,10 @@ def test_lab_meets_the_exercise_rules(assignment):
     assert any("<details>" in s for s in sources), "hints belong in <details>"
     assert load_variants(REPO, assignment.id), "ship plausible-wrong variants in variants.toml"
     assert 45 <= assignment.minutes <= 90
+    released = nbformat.read(REPO / "release" / assignment.id / f"{assignment.id}.ipynb", as_version=4)
+    for version in (notebook, released):
+        assert version.cells[-1].id == FEEDBACK_CELL_ID, "end with labs.roster.feedback_cell() (ungraded)"
+        assert "nbgrader" not in version.cells[-1].metadata
 
 
 @pytest.mark.slow

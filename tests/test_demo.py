@@ -7,7 +7,7 @@ import sys
 import pytest
 from nbgrader.api import Gradebook
 
-from labs.demo import COHORT
+from labs.demo import COHORT, INSIGHT_FILES, ROSTER_FILES
 from labs.manifest import load_manifest
 from tests.conftest import REPO
 
@@ -48,15 +48,32 @@ def test_demo_runs_twice_with_the_same_result(tmp_path):
         rows = list(csv.DictReader(exported))
     assert {row["student_id"] for row in rows} == set(students)
 
+    # It ends with the roster, in every format, and its summary.
+    assert "Proficiency roster as of" in first_out and "new completion(s) recorded" in first_out
+    for name in (*ROSTER_FILES, *INSIGHT_FILES):
+        assert (course / name).stat().st_size > 0, name
+    with (course / "roster.csv").open(newline="", encoding="utf-8") as exported:
+        roster = {row["learner_id"]: row for row in csv.DictReader(exported)}
+    assert set(roster) == set(students)
+    assert roster["kwame.mensah"]["name"] == 'Kwame "KJ" Mensah, Jr.'  # the HR directory's name
+    assert roster["priya.nair"]["status"] == "not-started"  # nothing handed in
+    assert all(roster[l.id]["status"] == "compliant" for l in COHORT if l.submission == "solution")
+    assert not any("ungradable" in row["flags"] for row in roster.values())
+
     # Again, for one lab (the whole cohort again would only cost time): same grades, no duplicates,
     # and the other labs' grades untouched.
-    _, students_again, scores_again = run_demo(manifest.ids[0])
+    second_out, students_again, scores_again = run_demo(manifest.ids[0])
     assert students_again == students
     assert scores_again == scores
+    # Same day, same work: the completions ledger does not move.
+    assert "0 new completion(s) recorded" in second_out
+    with (course / "roster.csv").open(newline="", encoding="utf-8") as exported:
+        assert {row["learner_id"]: row for row in csv.DictReader(exported)} == roster
 
 
 def test_demo_state_is_ignored_by_git():
     generated = ["gradebook.db", "submitted/x/sanitization/sanitization.ipynb",
-                 "autograded/x/sanitization/sanitization.ipynb", "feedback/x/a.html", "grades.csv"]
+                 "autograded/x/sanitization/sanitization.ipynb", "feedback/x/a.html", "grades.csv",
+                 "roster.db", *ROSTER_FILES, *INSIGHT_FILES]
     result = subprocess.run(["git", "check-ignore", *generated], cwd=REPO, capture_output=True, text=True)
     assert result.stdout.split() == generated

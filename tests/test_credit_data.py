@@ -37,12 +37,6 @@ def test_registered_with_a_complete_datasheet(data):
     assert pools | {ID, TARGET, PROTECTED} == set(spec.fields)
 
 
-def test_same_seed_same_data(data):
-    again = load(NAME, seed=SEEDS[1])
-    pd.testing.assert_frame_equal(again.data, data[SEEDS[1]].data)
-    assert repr(again.truth) == repr(data[SEEDS[1]].truth)
-
-
 def test_different_seeds_different_data(data):
     frames = [ds.data for ds in data.values()]
     for a, b in zip(frames, frames[1:]):

@@ -1,4 +1,5 @@
 """The dataset registry and the committed self-study files."""
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -6,11 +7,36 @@ from labs.datasets import faker_for, files, load, rng_for, specs
 from tests.conftest import REPO
 
 
+def _assert_same(first, second, where="truth"):
+    """Deep equality for ground truth: dicts, lists, frames, series, arrays and plain values."""
+    if isinstance(first, pd.DataFrame):
+        pd.testing.assert_frame_equal(first, second, obj=where)
+    elif isinstance(first, pd.Series):
+        pd.testing.assert_series_equal(first, second, obj=where)
+    elif isinstance(first, np.ndarray):
+        np.testing.assert_array_equal(first, second, err_msg=where)
+    elif isinstance(first, dict):
+        assert first.keys() == second.keys(), where
+        for key in first:
+            _assert_same(first[key], second[key], f"{where}[{key!r}]")
+    elif isinstance(first, (list, tuple)):
+        assert len(first) == len(second), where
+        for index, (a, b) in enumerate(zip(first, second)):
+            _assert_same(a, b, f"{where}[{index}]")
+    else:
+        assert first == second or (first != first and second != second), where  # NaN equals NaN here
+
+
 def test_every_dataset_is_a_pure_function_of_name_and_seed():
     for name in specs():
         first, second = load(name, seed=7), load(name, seed=7)
         pd.testing.assert_frame_equal(first.data, second.data)
-        assert repr(first.truth) == repr(second.truth)
+        _assert_same(first.truth, second.truth, f"{name}.truth")
+
+
+def test_every_dataset_has_a_complete_datasheet():
+    for name, spec in specs().items():
+        assert spec.title and spec.fields and spec.generation and spec.planted and spec.intended_use, name
 
 
 def test_learners_get_different_data():

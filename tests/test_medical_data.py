@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from labs.datasets import load, specs
@@ -27,18 +25,6 @@ def test_registered_with_a_datasheet_for_every_column(data):
     for ds in data.values():
         assert set(ds.data.columns) <= set(spec.fields)
     assert list(data[SEEDS[0]].data.columns) == ["patient_id", "split", *FEATURES, LABEL]
-
-
-def test_same_seed_same_data(data):
-    again = load(NAME, seed=SEEDS[1])
-    first = data[SEEDS[1]]
-    pd.testing.assert_frame_equal(again.data, first.data)
-    assert again.truth.keys() == first.truth.keys()
-    for key, value in first.truth.items():
-        if isinstance(value, pd.Series):
-            pd.testing.assert_series_equal(again.truth[key], value)
-        else:
-            assert again.truth[key] == value
 
 
 def test_different_seeds_different_data(data):

@@ -40,12 +40,6 @@ def test_registered_with_datasheet(data):
     assert set(data[SEEDS[0]].data.columns) <= set(spec.fields)
 
 
-def test_same_seed_same_data(data):
-    again = load("messages", seed=SEEDS[1])
-    pd.testing.assert_frame_equal(again.data, data[SEEDS[1]].data)
-    assert again.truth == data[SEEDS[1]].truth
-
-
 def test_different_seeds_different_data(data):
     frames = [data[s].data for s in SEEDS]
     assert len({tuple(f["text"].head(10)) for f in frames}) == len(SEEDS)

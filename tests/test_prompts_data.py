@@ -12,7 +12,7 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from labs.datasets import load, specs
+from labs.datasets import load
 from labs.datasets.prompts import ATTACK_TECHNIQUES, BENIGN_TECHNIQUES, LABELS
 from labs.sandbox import (HOMOGLYPHS, REFUSAL, ZERO_WIDTH_CHARACTERS, SupportBot, leaks_secret,
                           read_like_a_model)
@@ -29,20 +29,6 @@ def data():
 def _attacks(reading) -> bool:
     """Would the sandbox model comply with this text (the same rule as SimulatedChatModel)?"""
     return reading.dump or ((reading.override or reading.roleplay) and reading.target) or reading.asks_for_secret
-
-
-def test_registered_with_datasheets():
-    registered = specs()
-    for name in NAMES:
-        spec = registered[name]
-        assert spec.title and spec.fields and spec.generation and spec.planted and spec.intended_use
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_same_seed_same_data(name, data):
-    again = load(name, seed=SEEDS[1])
-    pd.testing.assert_frame_equal(again.data, data[(name, SEEDS[1])].data)
-    assert repr(again.truth) == repr(data[(name, SEEDS[1])].truth)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -11,9 +11,22 @@ import socket
 import pytest
 
 from labs import sandbox
-from labs.sandbox import (GREETING, INPUT_BLOCKED, LEVELS, OUTPUT_BLOCKED, REFUSAL, Secret,
-                          SimulatedChatModel, SupportBot, leak_form, leaks_secret, make_secret,
-                          read_like_a_model, rot13, split_user_turn, user_turn)
+from labs.sandbox import (
+    GREETING,
+    INPUT_BLOCKED,
+    LEVELS,
+    OUTPUT_BLOCKED,
+    REFUSAL,
+    SimulatedChatModel,
+    SupportBot,
+    leak_form,
+    leaks_secret,
+    make_secret,
+    read_like_a_model,
+    rot13,
+    split_user_turn,
+    user_turn,
+)
 
 SEED = 20261126
 ALL_LEVELS = tuple(sorted(LEVELS))

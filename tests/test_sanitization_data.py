@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from labs.datasets import load, specs
+from labs.datasets import load
 from labs.datasets.sanitization import CATEGORIES, PII_TYPES
 from labs.sanitization import span_scores, truth_spans
 
@@ -36,26 +36,6 @@ def data():
 
 
 # --- purity and variation ------------------------------------------------------------------------
-
-def test_registered_with_datasheets():
-    registered = specs()
-    for name in NAMES:
-        spec = registered[name]
-        assert spec.title and spec.fields and spec.generation and spec.planted and spec.intended_use
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_same_seed_same_data(name, data):
-    again = load(name, seed=SEEDS[1])
-    pd.testing.assert_frame_equal(again.data, data[(name, SEEDS[1])].data)
-    first, second = again.truth, data[(name, SEEDS[1])].truth
-    assert first.keys() == second.keys()
-    for key in first:
-        if isinstance(first[key], pd.DataFrame):
-            pd.testing.assert_frame_equal(first[key], second[key])
-        else:
-            assert first[key] == second[key]
-
 
 @pytest.mark.parametrize("name", NAMES)
 def test_different_seeds_different_data(name, data):

@@ -6,7 +6,6 @@ only the document does).
 """
 from __future__ import annotations
 
-import time
 import unicodedata
 
 import pandas as pd
@@ -43,13 +42,6 @@ def test_learners_get_different_corpora(monkeypatch):
     ada = load("prompts")
     monkeypatch.setenv("LABS_LEARNER", "grace")
     assert not ada.data.equals(load("prompts").data)
-
-
-def test_generators_are_fast():
-    for name in NAMES:
-        start = time.perf_counter()
-        load(name, seed=424242)
-        assert time.perf_counter() - start < 1.0, name
 
 
 # --- prompts (F) ---------------------------------------------------------------------------------

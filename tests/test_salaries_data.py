@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pandas as pd
@@ -47,13 +46,6 @@ def test_load_uses_the_learner(monkeypatch):
     monkeypatch.setenv("LABS_LEARNER", "bob")
     bob = load("salaries")
     assert alice.seed != bob.seed and not alice.data.equals(bob.data)
-
-
-def test_generators_are_fast():
-    for name in NAMES:
-        start = time.perf_counter()
-        load(name, seed=424242)
-        assert time.perf_counter() - start < 1.0, name
 
 
 # --- salaries ------------------------------------------------------------------------------------

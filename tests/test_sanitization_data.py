@@ -268,9 +268,3 @@ def test_release_is_derived_from_customers(data):
     assert all(k in keys for k in zip(release["zip"], release["birth_date"], release["sex"], release["diagnosis"]))
 
 
-def test_generators_are_fast():
-    import time
-    for name in NAMES:
-        start = time.perf_counter()
-        load(name, seed=424242)
-        assert time.perf_counter() - start < 1.0, name

@@ -52,14 +52,6 @@ def test_roles_names_and_order_vary_per_seed():
     assert {t["proxy_sign"] for t in truths} == {-1, 1}
 
 
-def test_load_uses_the_learner(monkeypatch):
-    monkeypatch.setenv("LABS_LEARNER", "alice")
-    alice = load(NAME)
-    monkeypatch.setenv("LABS_LEARNER", "bob")
-    bob = load(NAME)
-    assert alice.seed != bob.seed and not alice.data.equals(bob.data)
-
-
 # --- truth consistent with the data --------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -45,9 +45,13 @@ def test_learners_get_different_data():
 
 
 def test_default_learner_is_the_current_one(monkeypatch):
-    name = next(iter(specs()))
-    monkeypatch.setenv("LABS_LEARNER", "ada")
-    pd.testing.assert_frame_equal(load(name).data, load(name, learner="ada").data)
+    for name in specs():
+        monkeypatch.setenv("LABS_LEARNER", "ada")
+        as_ada = load(name)
+        pd.testing.assert_frame_equal(as_ada.data, load(name, learner="ada").data)
+        monkeypatch.setenv("LABS_LEARNER", "grace")
+        as_grace = load(name)
+        assert as_ada.seed != as_grace.seed and not as_ada.data.equals(as_grace.data), name
 
 
 def test_unknown_dataset_names_the_available_ones():

@@ -35,16 +35,6 @@ def test_different_seeds_different_data(data):
         "the risk factors should differ between learners"
 
 
-def test_load_uses_the_learner(monkeypatch):
-    monkeypatch.setenv("LABS_LEARNER", "alice")
-    alice = load(NAME)
-    monkeypatch.setenv("LABS_LEARNER", "bob")
-    bob = load(NAME)
-    assert alice.seed != bob.seed
-    assert not alice.data.equals(bob.data)
-    assert alice.truth["members"] != bob.truth["members"]
-
-
 # --- the frame -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", SEEDS)

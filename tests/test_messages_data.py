@@ -47,14 +47,6 @@ def test_different_seeds_different_data(data):
     assert len(cue_sets) == len(SEEDS), "each seed should draw its own cue vocabulary"
 
 
-def test_load_uses_the_learner(monkeypatch):
-    monkeypatch.setenv("LABS_LEARNER", "alice")
-    alice = load("messages")
-    monkeypatch.setenv("LABS_LEARNER", "bob")
-    bob = load("messages")
-    assert alice.seed != bob.seed and not alice.data["text"].equals(bob.data["text"])
-
-
 @pytest.mark.parametrize("seed", SEEDS)
 def test_shape_and_splits(seed, data):
     frame = data[seed].data

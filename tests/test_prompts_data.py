@@ -37,13 +37,6 @@ def test_different_seeds_different_data(name, data):
     assert len({len(f) for f in frames}) > 1
 
 
-def test_learners_get_different_corpora(monkeypatch):
-    monkeypatch.setenv("LABS_LEARNER", "ada")
-    ada = load("prompts")
-    monkeypatch.setenv("LABS_LEARNER", "grace")
-    assert not ada.data.equals(load("prompts").data)
-
-
 # --- prompts (F) ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -40,14 +40,6 @@ def test_truth_differs_per_seed(data):
     assert len(targets) == len(SEEDS) and len(rates) == len(SEEDS)
 
 
-def test_load_uses_the_learner(monkeypatch):
-    monkeypatch.setenv("LABS_LEARNER", "alice")
-    alice = load("salaries")
-    monkeypatch.setenv("LABS_LEARNER", "bob")
-    bob = load("salaries")
-    assert alice.seed != bob.seed and not alice.data.equals(bob.data)
-
-
 # --- salaries ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", SEEDS)

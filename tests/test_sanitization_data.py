@@ -56,15 +56,6 @@ def test_customer_columns_vary_per_seed(data):
         assert {"full_name", "email", "phone", "zip", "birth_date", "sex", "diagnosis"} <= set(columns)
 
 
-def test_load_uses_the_learner(monkeypatch):
-    monkeypatch.setenv("LABS_LEARNER", "alice")
-    alice = load("customers")
-    monkeypatch.setenv("LABS_LEARNER", "bob")
-    bob = load("customers")
-    assert alice.seed != bob.seed
-    assert not alice.data.equals(bob.data)
-
-
 # --- customers -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", SEEDS)

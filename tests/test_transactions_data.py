@@ -61,14 +61,6 @@ def test_drifted_features_vary_across_learners():
     assert {f for d in drifted for f in d} == set(NUMERIC_FEATURES), "every numeric feature can drift"
 
 
-def test_load_uses_the_learner(monkeypatch):
-    monkeypatch.setenv("LABS_LEARNER", "alice")
-    alice = load("transactions")
-    monkeypatch.setenv("LABS_LEARNER", "bob")
-    bob = load("transactions")
-    assert alice.seed != bob.seed and not alice.data.equals(bob.data)
-
-
 # --- well-formed data -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -43,4 +43,4 @@ lock: $(STAMP)
 
 # Remove generated course state (gradebook, submissions, grades, roster and its ledger); source/ and release/ stay.
 clean-state:
-	rm -rf gradebook.db submitted autograded/*/ feedback grades.csv .demo roster.db roster.csv roster.json roster.html roster-*.csv
+	rm -rf .grading gradebook.db submitted autograded/*/ feedback grades.csv .demo roster.db roster.csv roster.json roster.html roster-*.csv

@@ -20,6 +20,15 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 
+# ---- Grading ------------------------------------------------------------------------------
+# Every autograde of this course checks that each test cell ran unmodified and to its end
+# (labs/grading/preprocessors.py). `labs grade` adds the sandbox, the rebuilt notebook and the
+# learner-code policy around it (labs/grading/__init__.py).
+from labs.grading.preprocessors import configure_autograde  # noqa: E402
+
+configure_autograde(c)
+c.BoundedExecute.max_output_bytes = 4 * 2**20
+
 # ---- Roster ---------------------------------------------------------------------------------
 # The proficiency roster (`labs roster`, `nbgrader export --exporter=labs.roster.RosterExportPlugin`)
 # reads these; see labs/roster/policy.py for every option. Configuration, not code (CURRICULUM.md).

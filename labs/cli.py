@@ -2,6 +2,7 @@
 
     labs build [--check] [ASSIGNMENT ...]   regenerate release/ from source/ (nbgrader)
     labs verify [ASSIGNMENT ...]            two-sided grading check through nbgrader autograde
+    labs grade ASSIGNMENT [--student ID ...] sandboxed, tamper-resistant autograde of submissions
     labs datasets [--check]                 write / check the self-study datasets in datasets/
     labs demo [ASSIGNMENT ...]              the instructor's whole loop on a SQLite gradebook
     labs learners import FILE               validate the HR export and register the learners
@@ -43,6 +44,25 @@ def _verify(args, course_dir: Path) -> int:
     from labs.verify import verify
 
     return 0 if verify(course_dir, args.assignments or None) else 1
+
+
+def _grade(args, course_dir: Path) -> int:
+    from labs.grading import GradingOptions, grade
+    from labs.grading.sandbox import SandboxUnavailable
+
+    options = GradingOptions(workers=args.workers, force=args.force, use_sandbox=not args.no_sandbox,
+                             cell_timeout=args.cell_timeout)
+    try:
+        outcomes = grade(course_dir, args.assignment, args.student or None, options)
+    except SandboxUnavailable as error:
+        print(f"labs grade: {error} (or pass --no-sandbox to grade without it, trusting every submission)",
+              file=sys.stderr)
+        return 2
+    graded = [o for o in outcomes if not o.skipped]
+    flagged = [o for o in graded if o.reasons]
+    print(f"{args.assignment}: graded {len(graded)}, skipped {len(outcomes) - len(graded)}, "
+          f"with notes for the instructor {len(flagged)}")
+    return 0
 
 
 def _datasets(args, course_dir: Path) -> int:
@@ -126,6 +146,16 @@ def parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="grade solution, release and wrong variants through nbgrader")
     verify.add_argument("assignments", nargs="*", help="assignment ids (default: all in the manifest)")
     verify.set_defaults(run=_verify)
+
+    grade = commands.add_parser("grade", help="autograde submissions in a sandbox, tamper-resistant, crash-safe")
+    grade.add_argument("assignment", help="the assignment id")
+    grade.add_argument("--student", action="append", metavar="ID", help="grade only this learner (repeat for several)")
+    grade.add_argument("--workers", type=int, default=1, help="learners graded at once (default 1)")
+    grade.add_argument("--force", action="store_true", help="grade again submissions already graded at their timestamp")
+    grade.add_argument("--cell-timeout", type=int, metavar="SECONDS", help="per-cell limit (default: Execute.timeout)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run kernels without the sandbox (only where bubblewrap cannot run; trusts submissions)")
+    grade.set_defaults(run=_grade)
 
     datasets = commands.add_parser("datasets", help="write the self-study datasets and datasheets")
     datasets.add_argument("--check", action="store_true", help="fail if datasets/ differs from regeneration")

@@ -1,0 +1,150 @@
+"""Inside the grading kernel: evidence that each test cell ran unmodified and in full.
+
+``labs.grading.preprocessors.GuardTests`` puts ``install()`` in a cell that runs before any
+learner code, ``verify()`` at the start of every test cell and ``receipt()`` at its end.
+
+* ``install`` imports the modules the locked and test cells use and records the interpreter's
+  state that decides what a test cell does: trace and profile hooks, ``sys.stdout``/``stderr``,
+  the display and exception hooks, IPython's input and AST transformers and event callbacks,
+  the builtins, and every public attribute of those modules and of their classes.
+* ``verify`` compares that state with now and raises ``GradingIntegrityError`` naming what
+  changed: the test then fails (0 points) and the instructor reads why.
+* ``receipt`` publishes, as the test's last act, an HMAC of the grade id under a key the grader
+  passed in the environment (read once, then removed). The grader gives 0 to a test cell
+  without a valid receipt: one that never finished, because the kernel died or was stopped.
+
+Learner code cannot name this module or its state (the static policy forbids ``_labs`` names,
+``sys``, ``getattr`` and dunders), so it would need an escape past that policy first.
+"""
+from __future__ import annotations
+
+import builtins
+import hashlib
+import hmac
+import importlib
+import os
+import sys
+
+KEY_VARIABLE = "LABS_GUARD_KEY"
+RECEIPT_MIME = "application/vnd.ai-safety-labs.receipt+json"
+
+_state: dict = {}
+
+
+class GradingIntegrityError(AssertionError):
+    """The kernel's state was changed in a way that could decide a test's outcome."""
+
+
+def _shell():
+    from IPython import get_ipython
+
+    return get_ipython()
+
+
+_MISSING = object()
+# ipykernel swaps these per request (stdin forwarding), and pyplot's backend switch rebinds these
+NOT_WATCHED_BUILTINS = frozenset({"input", "raw_input"})
+NOT_WATCHED = {"matplotlib.pyplot": frozenset({"draw_if_interactive", "new_figure_manager", "show"})}
+# event callbacks registered by the kernel or plotting machinery (the inline backend's flush)
+TRUSTED_ORIGINS = ("IPython.", "ipykernel.", "matplotlib_inline.", "matplotlib.", "ipywidgets.")
+
+
+def _origin(callback) -> str:
+    function = getattr(callback, "__func__", callback)
+    return f"{getattr(function, '__module__', None) or '?'}.{getattr(function, '__qualname__', repr(function))}"
+
+
+def _attributes(namespace) -> dict:
+    # the objects themselves, not their ids: a replaced object's id could be reused
+    return {name: value for name, value in list(namespace.items()) if not name.startswith("_")}
+
+
+def _module_state(module) -> dict:
+    skipped = NOT_WATCHED.get(module.__name__, frozenset())
+    state = {"": {k: v for k, v in _attributes(vars(module)).items() if k not in skipped}}
+    for name, value in list(vars(module).items()):
+        if isinstance(value, type) and not name.startswith("_"):
+            state[name] = _attributes(vars(value))
+    return state
+
+
+def _interpreter_state() -> dict:
+    shell = _shell()
+    return {
+        "sys.settrace": sys.gettrace(),
+        "sys.setprofile": sys.getprofile(),
+        "sys.stdout": sys.stdout, "sys.stderr": sys.stderr,
+        "sys.displayhook": sys.displayhook,
+        "IPython input transformers": list(shell.input_transformers_cleanup) + list(shell.input_transformers_post),
+        "IPython AST transformers": list(shell.ast_transformers),
+        "IPython event callbacks": sorted({(event, _origin(callback)) for event, callbacks in shell.events.callbacks.items()
+                                           for callback in callbacks if not _origin(callback).startswith(TRUSTED_ORIGINS)}),
+        "IPython custom exception handlers": shell.custom_exceptions,
+        "IPython shell methods": {name: value for name, value in vars(shell).items() if callable(value)},
+        "IPython display publisher": shell.display_pub,
+    }
+
+
+def install(modules: list[str]) -> None:
+    """Record the trusted state; called once, before any learner code."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a test that needs it will fail on its own, visibly
+            pass
+    if "matplotlib.pyplot" in sys.modules:
+        # resolve the plotting backend now, as the first plot would, so that its hooks are in place
+        pyplot = sys.modules["matplotlib.pyplot"]
+        pyplot.switch_backend(pyplot.rcParams["backend"])
+    watched = {name: sys.modules[name] for name in sorted(sys.modules)
+               if name.split(".")[0] in {m.split(".")[0] for m in modules} and sys.modules[name] is not None}
+    _state.update(
+        key=os.environ.pop(KEY_VARIABLE, "").encode(),
+        interpreter=_interpreter_state(),
+        builtins={k: v for k, v in vars(builtins).items() if k not in NOT_WATCHED_BUILTINS},
+        modules={name: (module, _module_state(module)) for name, module in watched.items()},
+    )
+
+
+def _changes() -> list[str]:
+    changed = []
+    now = _interpreter_state()
+    for what, before in _state["interpreter"].items():
+        after = now[what]
+        same = after is before if not isinstance(before, (list, dict, tuple)) else after == before
+        if not same:
+            changed.append(what)
+    for name, value in _state["builtins"].items():
+        if vars(builtins).get(name) is not value:
+            changed.append(f"the builtin {name}")
+    for name, (module, before) in _state["modules"].items():
+        if sys.modules.get(name) is not module:
+            changed.append(f"the module {name} was replaced")
+            continue
+        for owner, attributes in before.items():
+            namespace = vars(module) if not owner else vars(vars(module).get(owner, type))
+            for attribute, original in attributes.items():
+                if namespace.get(attribute, _MISSING) is not original:
+                    changed.append(f"{name}.{owner + '.' if owner else ''}{attribute}")
+    return changed
+
+
+def verify(grade_id: str) -> None:
+    if not _state:
+        raise GradingIntegrityError(f"{grade_id}: the grading guard was not installed")
+    changed = _changes()
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        raise GradingIntegrityError(f"{grade_id}: code before this test changed {shown}")
+
+
+def receipt_mac(key: bytes, grade_id: str) -> str:
+    return hmac.new(key, grade_id.encode(), hashlib.sha256).hexdigest()
+
+
+def receipt(grade_id: str, value=None):
+    """Publish that this test ran to its end; return the test's own last value unchanged."""
+    from IPython.display import publish_display_data
+
+    publish_display_data({RECEIPT_MIME: {"grade_id": grade_id, "mac": receipt_mac(_state["key"], grade_id)}})
+    return value

@@ -1,8 +1,8 @@
 """``labs demo``: the instructor's whole loop on the embedded SQLite gradebook.
 
 Builds the release with nbgrader, enrols a small cohort, hands in a solution, a partial, a
-wrong, a blank and a missing submission (each learner on their own data), autogrades them one
-learner at a time, exports nbgrader's grades to ``grades.csv`` and prints a summary. It ends with
+wrong, a blank and a missing submission (each learner on their own data), grades them with
+``labs grade`` (sandboxed kernels, guarded tests, two learners at a time), exports nbgrader's grades to ``grades.csv`` and prints a summary. It ends with
 the compliance roster: imports the cohort's HR directory (``labs/demo_directory.csv``) and writes
 ``roster.csv``, ``roster.json``, ``roster.html`` (plus the instructor-insight CSVs) and prints the
 roster's summary. Running it again replaces the same cohort's submissions and grades; nothing is
@@ -22,6 +22,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
 from labs.course import filled_notebook, load_variants, nbgrader, notebook_path, write_submission
+from labs.grading import GradingOptions, grade
 from labs.manifest import Manifest, load_manifest
 
 
@@ -99,8 +100,13 @@ def run_demo(course_dir: Path, assignment_ids: list[str] | None = None, *, manif
             (folder / "timestamp.txt").write_text(timestamp)
             to_grade.append((assignment_id, learner.id))
 
-    for assignment_id, learner_id in tqdm(to_grade, desc="Autograding", unit="notebook"):
-        nbgrader(["autograde", assignment_id, "--student", learner_id, "--force"], course_dir)
+    # the instructor's grading command: sandboxed kernels, guarded tests, two learners at a time
+    progress = tqdm(total=len(to_grade), desc="Grading (labs grade)", unit="notebook")
+    for assignment_id in (a.id for a in assignments):
+        students = [learner_id for a, learner_id in to_grade if a == assignment_id]
+        grade(course_dir, assignment_id, students, GradingOptions(workers=2, force=True),
+              echo=lambda line: progress.update(1))
+    progress.close()
 
     nbgrader(["export", "--to", "grades.csv"], course_dir)
     echo(f"Exported nbgrader's grades to {course_dir / 'grades.csv'}")

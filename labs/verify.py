@@ -1,4 +1,5 @@
-"""``labs verify``: prove, through the real ``nbgrader autograde``, that a lab's grades mean something.
+"""``labs verify``: prove, through ``labs grade`` (the real ``nbgrader autograde``, sandboxed and
+guarded), that a lab's grades mean something.
 
 In a scratch copy of the course it grades the instructor's solution as two different learners
 (each on their own data), the released notebook untouched, and every plausible-wrong variant
@@ -18,6 +19,7 @@ from nbgrader.api import Gradebook
 
 from labs.course import (filled_notebook, load_variants, nbgrader, notebook_path, scratch_course,
                          write_submission)
+from labs.grading import GradingOptions, grade
 from labs.manifest import Manifest, load_manifest
 
 #: Two learners with different ids, hence different per-learner data.
@@ -107,8 +109,10 @@ def verify_assignment(course_dir: Path, assignment_id: str, manifest: Manifest,
             plan.append((learner, variant.name, "between 0 and full"))
 
         started = time.perf_counter()
-        nbgrader(["autograde", assignment_id, "--force"], scratch)
-        echo(f"{assignment_id}: autograded {len(plan)} notebooks in {time.perf_counter() - started:.1f} s")
+        # the instructor's own grading path: rebuilt notebooks, the policy, the sandbox, the guard
+        graded = {o.student: o for o in grade(scratch, assignment_id, options=GradingOptions(workers=2),
+                                              echo=lambda line: None)}
+        echo(f"{assignment_id}: graded {len(plan)} notebooks with labs grade in {time.perf_counter() - started:.1f} s")
 
         outcomes = []
         with Gradebook(f"sqlite:///{scratch / 'gradebook.db'}") as gradebook:
@@ -119,6 +123,8 @@ def verify_assignment(course_dir: Path, assignment_id: str, manifest: Manifest,
                 if abs(submission.max_score - manifest_points) > TOLERANCE:
                     outcome.problems.append(f"the notebook is worth {submission.max_score:g} points, the manifest "
                                             f"says {manifest_points:g}")
+                # a solution or variant the grader flags (the policy, a dead kernel) is a broken lab
+                outcome.problems += [f"labs grade: {reason}" for reason in graded[learner].reasons]
                 _judge(outcome, *_graded_cell_outputs(notebook_path(scratch, "autograded", assignment_id, learner)))
                 outcomes.append(outcome)
     if not variants:

@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -113,6 +114,7 @@ class Grader:
         self.echo = echo
         self.journal = Journal(self.course.db_url)
         self.staging = self.course.root / STAGING
+        self._template_lock = threading.Lock()
         if options.use_sandbox:
             sandbox.check_tools()
 
@@ -120,15 +122,18 @@ class Grader:
     def _home_template(self) -> Path:
         """Offline data and a warm matplotlib cache, copied into each sandboxed kernel's home."""
         template = self.staging / "home-template"
-        marker = template / ".ready"
-        if not marker.exists():
-            shutil.rmtree(template, ignore_errors=True)
-            template.mkdir(parents=True)
-            env = dict(os.environ, HOME=str(template), LABS_CACHE_DIR=str(template / ".cache" / "ai-safety-labs"),
-                       MPLCONFIGDIR=str(template / ".config" / "matplotlib"), MPLBACKEND="agg")
-            subprocess.run([sys.executable, "-c", "import labs, matplotlib.pyplot"], env=env, check=True,
-                           capture_output=True)
-            marker.touch()
+        with self._template_lock:
+            if not template.is_dir():
+                self.staging.mkdir(parents=True, exist_ok=True)
+                building = Path(tempfile.mkdtemp(prefix="home-template-", dir=self.staging))
+                env = dict(os.environ, HOME=str(building), LABS_CACHE_DIR=str(building / ".cache" / "ai-safety-labs"),
+                           MPLCONFIGDIR=str(building / ".config" / "matplotlib"), MPLBACKEND="agg")
+                subprocess.run([sys.executable, "-c", "import labs, matplotlib.pyplot"], env=env, check=True,
+                               capture_output=True)
+                try:
+                    building.rename(template)  # atomic: another grader process may have won the race
+                except OSError:
+                    shutil.rmtree(building, ignore_errors=True)
         return template
 
     def _nbgrader_env(self, private: Path) -> tuple[dict, list[str]]:

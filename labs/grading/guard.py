@@ -44,6 +44,9 @@ def _shell():
 _MISSING = object()
 # ipykernel swaps these per request (stdin forwarding), and pyplot's backend switch rebinds these
 NOT_WATCHED_BUILTINS = frozenset({"input", "raw_input"})
+# the interpreter's own modules change per request (IPython swaps sys's hooks); what matters of
+# them is checked above, by identity
+NOT_WATCHED_MODULES = frozenset({"sys", "builtins", "__main__"})
 NOT_WATCHED = {"matplotlib.pyplot": frozenset({"draw_if_interactive", "new_figure_manager", "show"})}
 # event callbacks registered by the kernel or plotting machinery (the inline backend's flush)
 TRUSTED_ORIGINS = ("IPython.", "ipykernel.", "matplotlib_inline.", "matplotlib.", "ipywidgets.")
@@ -96,8 +99,9 @@ def install(modules: list[str]) -> None:
         # resolve the plotting backend now, as the first plot would, so that its hooks are in place
         pyplot = sys.modules["matplotlib.pyplot"]
         pyplot.switch_backend(pyplot.rcParams["backend"])
+    roots = {m.split(".")[0] for m in modules} - NOT_WATCHED_MODULES
     watched = {name: sys.modules[name] for name in sorted(sys.modules)
-               if name.split(".")[0] in {m.split(".")[0] for m in modules} and sys.modules[name] is not None}
+               if name.split(".")[0] in roots and sys.modules[name] is not None}
     _state.update(
         key=os.environ.pop(KEY_VARIABLE, "").encode(),
         interpreter=_interpreter_state(),

@@ -16,22 +16,27 @@ $(STAMP): pyproject.toml constraints.txt
 # The slow tests each drive nbgrader and a kernel one notebook at a time: two workers use both cores.
 TEST_WORKERS ?= 2
 
-# The roster's HTML report is checked in headless Chromium (Debian's package).
+# Debian packages the tests need: bubblewrap (the grading sandbox, `labs grade`) and chromium
+# (the roster's HTML report is checked in a headless browser). Installed when missing, as root.
 SYSTEM_TOOLS := .venv/.system-tools
+SYSTEM_PACKAGES := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux chromium:chromium
 
 $(SYSTEM_TOOLS): $(STAMP)
-	@command -v chromium >/dev/null || { \
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	  command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else \
-	    echo "Install Chromium (Debian: sudo apt-get install chromium), then run make test again." >&2; exit 1; \
-	  fi; }
+	    echo "Install these Debian packages:$$missing (sudo apt-get install$$missing), then run make again." >&2; exit 1; \
+	  fi; \
+	fi
 	touch $(SYSTEM_TOOLS)
 
 test: $(SYSTEM_TOOLS)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15
 
-demo: $(STAMP)
+demo: $(SYSTEM_TOOLS)
 	$(BIN)/labs demo
 
 lab: $(STAMP)

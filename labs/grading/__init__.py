@@ -106,6 +106,16 @@ def prepare_submission(raw: bytes | None, name: str, release, source=None) -> tu
     return sub, reasons
 
 
+def _die_with_grader() -> None:
+    """In the nbgrader child: be killed when the grader dies, even by SIGKILL, so no orphan keeps
+    writing grades while a rerun grades the same learner (the kernel dies with nbgrader: bwrap's
+    --die-with-parent)."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 class Grader:
     def __init__(self, course_dir: Path, options: GradingOptions = GradingOptions(),
                  echo: Callable[[str], None] = print):
@@ -189,7 +199,8 @@ class Grader:
             command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
                        f"--CourseDirectory.submitted_directory={STAGING}/submitted", "--log-level=WARN", *args]
             process = subprocess.Popen(command, cwd=self.course.root, env=env, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                                       stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                                       preexec_fn=_die_with_grader)
             try:
                 output, _ = process.communicate(timeout=self.options.learner_timeout)
             except subprocess.TimeoutExpired:
@@ -251,8 +262,8 @@ class Grader:
                     reasons.append(second)
             reasons += self._kernel_findings(assignment, student)
             score, max_score = self._score(assignment, student)
-            if any(r.startswith(("tampering", "ungradable")) or "did not run to completion" in r
-                   or "kernel died" in r or "nbgrader autograde failed" in r or "was stopped" in r for r in reasons):
+            if reasons:
+                # every reason is for the instructor to read (the roster shows flagged submissions)
                 self._flag(assignment, student)
             outcome = Outcome(assignment, student, score, max_score, reasons)
             self.journal.record(outcome, submitted_at)

@@ -7,6 +7,7 @@
     labs demo [ASSIGNMENT ...]              the instructor's whole loop on a SQLite gradebook
     labs learners import FILE               validate the HR export and register the learners
     labs roster --to PATH [--as-of DATE]    the proficiency roster (.csv, .json or .html)
+    labs check NOTEBOOK                     learners: a notebook's visible tests and tier progress, offline
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from labs import selfcheck
 from labs.course import CourseError, find_course_root
 from labs.manifest import ManifestError
 
@@ -179,12 +181,18 @@ def parser() -> argparse.ArgumentParser:
     roster.add_argument("--exercises", type=Path, metavar="PATH", help="also write per-exercise pass rates (CSV)")
     roster.add_argument("--feedback", type=Path, metavar="PATH", help="also write the learners' lab feedback (CSV)")
     roster.set_defaults(run=_roster)
+
+    check = commands.add_parser("check", help="learners: run a notebook's visible tests offline, see progress per tier")
+    selfcheck.add_arguments(check)
+    check.set_defaults(run=selfcheck.run)
     return main
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        if args.command == "check":  # a learner's self-check needs no course directory
+            return args.run(args)
         course_dir = args.course_dir.resolve() if args.course_dir else find_course_root()
         return args.run(args, course_dir)
     except (CourseError, ManifestError, KeyError) as error:

@@ -16,10 +16,12 @@ $(STAMP): pyproject.toml constraints.txt
 # The slow tests each drive nbgrader and a kernel one notebook at a time: two workers use both cores.
 TEST_WORKERS ?= 2
 
-# Debian packages the tests need: bubblewrap (the grading sandbox, `labs grade`) and chromium
-# (the roster's HTML report is checked in a headless browser). Installed when missing, as root.
+# Debian packages the tests need: bubblewrap (the grading sandbox, `labs grade`), chromium (the
+# roster's HTML report is checked in a headless browser) and postgresql (the tests start a server
+# on loopback for the PostgreSQL gradebook). Installed when missing, as root.
 SYSTEM_TOOLS := .venv/.system-tools
-SYSTEM_PACKAGES := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux chromium:chromium
+SYSTEM_PACKAGES := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux chromium:chromium \
+                   pg_ctlcluster:postgresql
 
 $(SYSTEM_TOOLS): $(STAMP)
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \

@@ -7,47 +7,12 @@ import subprocess
 import sys
 import time
 
-import nbformat
 import pytest
-from nbgrader.api import Gradebook
 
-from labs.course import filled_notebook, load_variants, nbgrader, notebook_path, write_submission
 from labs.grading import GradingOptions, grade
+from tests.grading_cohort import EXPECTED_SCORES, gradebook_state, toy_cohort
 
 pytestmark = pytest.mark.slow
-
-
-def _cohort(course):
-    """Submissions for six learners of the toy lab: solutions, variants, blank, a policy breaker."""
-    nbgrader(["generate_assignment", "toy", "--force"], course)
-    release = nbformat.read(notebook_path(course, "release", "toy"), as_version=4)
-    source = nbformat.read(notebook_path(course, "source", "toy"), as_version=4)
-    submissions = {"learner-ada": filled_notebook(release, source),
-                   "learner-grace": filled_notebook(release, source),
-                   "learner-blank": release,
-                   "learner-rule-breaker": filled_notebook(release, source, {"square": "import os\ndef square(x):\n    return x * x"})}
-    for variant in load_variants(course, "toy"):
-        submissions[f"learner-{variant.name}"] = filled_notebook(release, source, variant.cells)
-    for student, notebook in submissions.items():
-        write_submission(course, "toy", student, notebook)
-        (course / "submitted" / student / "toy" / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
-    return sorted(submissions)
-
-
-def _gradebook(course):
-    """learner -> (score, {cell: number of grade rows}) from nbgrader's gradebook."""
-    result = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for student in gradebook.students:
-            try:
-                notebook = gradebook.find_submission_notebook("toy", "toy", student.id)
-            except Exception:
-                continue
-            rows = {}
-            for grade_row in notebook.grades:
-                rows[grade_row.name] = rows.get(grade_row.name, 0) + 1
-            result[student.id] = (notebook.score, rows)
-    return result
 
 
 def _graded_in_journal(course) -> int:
@@ -59,13 +24,13 @@ def _graded_in_journal(course) -> int:
 
 
 def test_a_grader_killed_mid_cohort_completes_on_rerun_as_a_clean_run_would(toy_course, tmp_path):
-    students = _cohort(toy_course)
+    students = toy_cohort(toy_course)
     crashed = tmp_path / "crashed"
     shutil.copytree(toy_course, crashed)
 
     grade(toy_course, "toy", options=GradingOptions(workers=2), echo=lambda line: None)
-    clean = _gradebook(toy_course)
-    assert sorted(clean) == students and clean["learner-ada"][0] == 3 and clean["learner-rule-breaker"][0] == 0
+    clean = gradebook_state(toy_course)
+    assert {student: score for student, (score, _) in clean.items()} == EXPECTED_SCORES
 
     command = [sys.executable, "-m", "labs.cli", "--course-dir", str(crashed), "grade", "toy"]
     grader = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -84,7 +49,7 @@ def test_a_grader_killed_mid_cohort_completes_on_rerun_as_a_clean_run_would(toy_
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "skipped" in rerun.stdout  # the learners graded before the crash are not graded twice
-    after = _gradebook(crashed)
+    after = gradebook_state(crashed)
     assert after == clean  # same scores; every cell has exactly one grade row
 
     again = subprocess.run(command, capture_output=True, text=True, timeout=600)

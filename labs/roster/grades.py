@@ -14,6 +14,7 @@ its cells in proportion to their scores: every cell of that notebook is scaled b
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import sys
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from nbgrader.api import (Assignment, Grade, GradeCell, Gradebook, Notebook, Student,
                           SubmittedAssignment, SubmittedNotebook)
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from labs.manifest import Manifest
 
@@ -44,6 +45,7 @@ class Submission:
     graded: bool = False  # at least one grade recorded by autograde
     needs_manual_grade: bool = False
     flagged: bool = False
+    grading_notes: list[str] = field(default_factory=list)  # reasons `labs grade` recorded
 
 
 @dataclass
@@ -101,6 +103,20 @@ def _manifest_cells(connection, manifest: Manifest) -> dict[str, tuple[str, str,
             if (assignment, name) in listed}
 
 
+def _attach_grading_notes(connection, manifest: Manifest, students: dict[str, StudentGrades]) -> None:
+    """The reasons `labs grade` recorded in its journal (a table of the gradebook's database)."""
+    from labs.grading.journal import journal
+
+    if not inspect(connection).has_table(journal.name):
+        return  # never graded with labs grade
+    rows = connection.execute(select(journal.c.assignment, journal.c.student, journal.c.reasons)
+                              .where(journal.c.assignment.in_(manifest.ids))).all()
+    for assignment, student, reasons in rows:
+        submission = students.get(student) and students[student].submissions.get(assignment)
+        if submission is not None:
+            submission.grading_notes = json.loads(reasons or "[]")
+
+
 def read_gradebook(gradebook: Gradebook, manifest: Manifest) -> GradebookSnapshot:
     """Students, submissions, points per (tier, competency) and per-exercise statistics.
 
@@ -142,6 +158,8 @@ def read_gradebook(gradebook: Gradebook, manifest: Manifest) -> GradebookSnapsho
         submission.flagged |= bool(flagged)
         if notebook_id is not None:
             notebooks[notebook_id] = [submission, grades, penalty or 0.0, 0.0, [0.0] * len(buckets)]
+
+    _attach_grading_notes(connection, manifest, students)
 
     stats = [[0, 0, 0.0] for _ in exercise_keys]  # graded, full marks, points
     result = connection.execute(select(Grade.notebook_id, Grade.cell_id, Grade.score, Grade.needs_manual_grade))

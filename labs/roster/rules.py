@@ -181,6 +181,10 @@ def build_rows(manifest: Manifest, policy: RosterPolicy, snapshot: GradebookSnap
                 flags.append(f"flagged: {submission.assignment}")
             if submission.graded and submission.timestamp is None:
                 flags.append(f"undated submission: {submission.assignment}")
+            if submission.grading_notes:
+                more = len(submission.grading_notes) - 1
+                flags.append(f"grading: {submission.assignment}: {submission.grading_notes[0]}"
+                             + (f" (+{more} more)" if more else ""))
 
         # Record completions for tiers reached (by the as-of date) and not yet in this cycle's ledger.
         completions = list(ledger.get(learner_id, []))

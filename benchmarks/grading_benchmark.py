@@ -1,0 +1,92 @@
+"""How much `labs grade` costs over plain `nbgrader autograde`, and what `--workers 2` gains.
+
+    python benchmarks/grading_benchmark.py overhead [--learners 6] [--lab sanitization]
+    python benchmarks/grading_benchmark.py parallel [--learners 20] [--lab sanitization]
+
+overhead: the same solution notebooks graded (a) by plain `nbgrader autograde`, one learner per
+process, with nbgrader's own preprocessors (no guard), and (b) by `labs grade --workers 1`
+(rebuilt notebooks, policy, sandboxed kernel, guarded tests, journal). Goal: under 10 %.
+parallel: a cohort graded by `labs grade` with 1 worker, then again with 2. Goal: >= 1.7x.
+Prints figures; asserts nothing. Run it on an otherwise idle machine.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from labs.course import (filled_notebook, nbgrader, notebook_path, scratch_course,  # noqa: E402
+                         write_submission)
+from labs.grading import GradingOptions, grade  # noqa: E402
+
+
+def _cohort(course: Path, lab: str, learners: int) -> list[str]:
+    nbgrader(["generate_assignment", lab, "--force"], course)
+    release = nbformat.read(notebook_path(course, "release", lab), as_version=4)
+    source = nbformat.read(notebook_path(course, "source", lab), as_version=4)
+    solution = filled_notebook(release, source)
+    students = [f"learner-{i:03d}" for i in range(learners)]
+    for student in students:
+        write_submission(course, lab, student, solution)
+    return students
+
+
+def _without_guard(course: Path) -> None:
+    config = course / "nbgrader_config.py"
+    config.write_text(re.sub(r"(?m)^(from labs\.grading\.preprocessors import.*|configure_autograde\(c\)|"
+                             r"c\.BoundedExecute\..*)$", r"# \1", config.read_text()))
+
+
+def overhead(lab: str, learners: int) -> None:
+    with scratch_course(REPO, [lab]) as plain, scratch_course(REPO, [lab]) as guarded:
+        _without_guard(plain)
+        students = _cohort(plain, lab, learners)
+        _cohort(guarded, lab, learners)
+        started = time.perf_counter()
+        for student in students:
+            nbgrader(["autograde", lab, "--student", student, "--force"], plain)
+        baseline = time.perf_counter() - started
+        started = time.perf_counter()
+        grade(guarded, lab, options=GradingOptions(workers=1, force=True), echo=lambda line: None)
+        sandboxed = time.perf_counter() - started
+    print(f"{lab}, {learners} learners, one at a time")
+    print(f"  plain nbgrader autograde : {baseline:7.1f} s  ({baseline / learners:.1f} s per learner)")
+    print(f"  labs grade (sandboxed)   : {sandboxed:7.1f} s  ({sandboxed / learners:.1f} s per learner)")
+    print(f"  overhead                 : {100 * (sandboxed / baseline - 1):+.1f} %  (goal: under 10 %)")
+
+
+def parallel(lab: str, learners: int) -> None:
+    timings = {}
+    for workers in (1, 2):
+        with scratch_course(REPO, [lab]) as course:
+            _cohort(course, lab, learners)
+            started = time.perf_counter()
+            grade(course, lab, options=GradingOptions(workers=workers), echo=lambda line: None)
+            timings[workers] = time.perf_counter() - started
+    print(f"{lab}, {learners} learners graded by labs grade")
+    print(f"  --workers 1 : {timings[1]:7.1f} s")
+    print(f"  --workers 2 : {timings[2]:7.1f} s")
+    print(f"  speed-up    : {timings[1] / timings[2]:.2f}x  (goal: >= 1.7x on 2 cores)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["overhead", "parallel"])
+    parser.add_argument("--lab", default="sanitization")
+    parser.add_argument("--learners", type=int)
+    args = parser.parse_args()
+    if args.what == "overhead":
+        overhead(args.lab, args.learners or 6)
+    else:
+        parallel(args.lab, args.learners or 20)
+
+
+if __name__ == "__main__":
+    main()

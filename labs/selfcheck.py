@@ -94,10 +94,11 @@ class Report:
     tiers: list[TierProgress]
     kernel_problem: str = ""
     notes: list[str] = field(default_factory=list)
+    policy_violations: list[str] = field(default_factory=list)  # the grader would not run this code
 
     @property
     def all_passed(self) -> bool:
-        return (bool(self.cells) and not self.kernel_problem
+        return (bool(self.cells) and not self.kernel_problem and not self.policy_violations
                 and all(cell.status == PASSED and not cell.edited for cell in self.cells))
 
 
@@ -376,7 +377,16 @@ def check_notebook(path: Path, timeout: int = DEFAULT_TIMEOUT) -> Report:
         notes.append(f"this notebook's test cells are not in the curriculum manifest (version {manifest.version}): "
                      "no tiers to report; is it an older release of the lab?")
     return Report(str(path), assignment.id if assignment else None, assignment.title if assignment else None,
-                  manifest.version, current_learner(folder), seconds, cells, tiers, kernel_problem, notes)
+                  manifest.version, current_learner(folder), seconds, cells, tiers, kernel_problem, notes,
+                  policy_violations(path, nb))
+
+
+def policy_violations(path: Path, nb) -> list[str]:
+    """What `labs grade` would refuse to run (labs/grading/policy.py), so the learner sees it first."""
+    from labs.grading import prepare_submission
+
+    _, reasons = prepare_submission(path.read_bytes(), path.name, nb)
+    return [reason.removeprefix("tampering: ") for reason in reasons if reason.startswith("tampering: ")]
 
 
 # ---------------------------------------------------------------------------- output
@@ -393,6 +403,9 @@ def format_report(report: Report) -> str:
     lines.append(f"  ran the notebook as saved, top to bottom, in a fresh kernel in {report.seconds:.1f} s")
     if report.kernel_problem:
         lines.append(f"  KERNEL: {report.kernel_problem}")
+    if report.policy_violations:
+        lines.append("  GRADING POLICY: the grader will not run this notebook's code, so every test would earn 0:")
+        lines += [f"    {violation}" for violation in report.policy_violations]
     lines += [f"  note: {note}" for note in report.notes]
 
     width = max(len(cell.grade_id) for cell in report.cells)

@@ -206,3 +206,18 @@ def test_works_from_release_after_pip_install_of_the_package_alone(tmp_path):
     assert "NOT ATTEMPTED" in result.stdout and "PASSED " not in result.stdout
     assert "Applied Safety" in result.stdout and "not your grade" in result.stdout
     assert notebook.read_bytes() == RELEASED.read_bytes()
+
+
+def test_the_self_check_names_what_the_grading_policy_would_refuse(tmp_path):
+    from labs.selfcheck import policy_violations
+
+    released = REPO / "release" / "sanitization" / "sanitization.ipynb"
+    assert policy_violations(released, nbformat.read(released, as_version=4)) == []
+    notebook = nbformat.read(released, as_version=4)
+    answer = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    answer.source = "import subprocess\n" + answer.source
+    path = tmp_path / "sanitization.ipynb"
+    nbformat.write(notebook, path)
+    assert policy_violations(path, notebook) == [
+        f"answer {answer.metadata.nbgrader.grade_id}, line 1: imports 'subprocess'; the labs need only the "
+        "course's libraries and harmless standard modules"]

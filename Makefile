@@ -35,7 +35,22 @@ $(SYSTEM_TOOLS): $(STAMP)
 	fi
 	touch $(SYSTEM_TOOLS)
 
-test: $(SYSTEM_TOOLS)
+# configurable-http-proxy for tests/test_jupyterhub.py (Node >= 18; Debian 12's nodejs works).
+PROXY := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+
+$(PROXY): deploy/jupyterhub/proxy/package.json deploy/jupyterhub/proxy/package-lock.json | $(STAMP)
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	  else \
+	    echo "Install Node.js >= 18 and npm (Debian: sudo apt-get install nodejs npm), then run make test again." >&2; exit 1; \
+	  fi; }
+	mkdir -p $(VENV)/node
+	cp deploy/jupyterhub/proxy/package.json deploy/jupyterhub/proxy/package-lock.json $(VENV)/node/
+	npm ci --prefix $(VENV)/node --omit=dev --no-audit --no-fund --loglevel=error
+	touch $(PROXY)
+
+test: $(SYSTEM_TOOLS) $(PROXY)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15
 
 demo: $(SYSTEM_TOOLS)

@@ -24,7 +24,7 @@ def test_demo_runs_twice_with_the_same_result(tmp_path):
         result = subprocess.run([sys.executable, "-m", "labs.cli", "--course-dir", str(course), "demo", *assignments],
                                 capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
-        assert "Autograding" in result.stderr  # the progress bar
+        assert "Grading (labs grade)" in result.stderr  # the progress bar
         with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
             students = sorted(s.id for s in gradebook.students)
             scores = {(sub.student.id, sub.assignment.name): (sub.score, sub.max_score)

@@ -28,6 +28,11 @@ from labs.grading.preprocessors import configure_autograde  # noqa: E402
 
 configure_autograde(c)
 c.BoundedExecute.max_output_bytes = 4 * 2**20
+# Learners' feedback (`nbgrader generate_feedback`) shows every test's score and message, never
+# the hidden tests' code, not even in a traceback (labs/grading/feedback.py).
+from labs.grading.feedback import configure_feedback  # noqa: E402
+
+configure_feedback(c)
 
 # ---- Roster ---------------------------------------------------------------------------------
 # The proficiency roster (`labs roster`, `nbgrader export --exporter=labs.roster.RosterExportPlugin`)

@@ -40,6 +40,10 @@ from labs.grading.preprocessors import METADATA
 from labs.grading.submission import Submission, rebuild, unanswered
 
 STAGING = ".grading"
+# nbclient logs these as errors, yet BoundedExecute handles them and grades what ran (a timed-out
+# cell is interrupted and the notebook goes on; a dead kernel ends the run): not a failed autograde.
+HANDLED_KERNEL_ERRORS = ("Timeout waiting for execute reply", "Interrupting kernel",
+                         "Kernel died while waiting for execute reply")
 
 
 @dataclass(frozen=True)
@@ -186,9 +190,10 @@ class Grader:
             submission, found = prepare_submission(raw, name, release, sources.get(name))
             reasons += found
             nbformat.write(submission.notebook, staged / name)
-        timestamp = folder / "timestamp.txt"
-        if timestamp.is_file():
-            shutil.copy2(timestamp, staged / "timestamp.txt")
+        # nbgrader's own files: the submission time, and the exchange's secret that names feedback
+        for extra in ("timestamp.txt", "submission_secret.txt"):
+            if (folder / extra).is_file():
+                shutil.copy2(folder / extra, staged / extra)
         return staged, reasons
 
     def _autograde(self, assignment: str, student: str) -> str | None:
@@ -207,7 +212,9 @@ class Grader:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.communicate()
                 return f"grading took over {self.options.learner_timeout} s and was stopped"
-            if process.returncode != 0 or "[AutogradeApp | ERROR]" in output:
+            errors = [line for line in output.splitlines() if "[AutogradeApp | ERROR]" in line
+                      and not any(handled in line for handled in HANDLED_KERNEL_ERRORS)]
+            if process.returncode != 0 or errors:
                 tail = [line for line in output.strip().splitlines() if line.strip()][-3:]
                 return "nbgrader autograde failed: " + " | ".join(tail)
             return None

@@ -19,11 +19,13 @@ Learner code cannot name this module or its state (the static policy forbids ``_
 from __future__ import annotations
 
 import builtins
+import functools
 import hashlib
 import hmac
 import importlib
 import os
 import sys
+import warnings
 
 KEY_VARIABLE = "LABS_GUARD_KEY"
 RECEIPT_MIME = "application/vnd.ai-safety-labs.receipt+json"
@@ -57,9 +59,42 @@ def _origin(callback) -> str:
     return f"{getattr(function, '__module__', None) or '?'}.{getattr(function, '__qualname__', repr(function))}"
 
 
+def _library_paths() -> tuple[str, ...]:
+    import labs
+
+    return tuple({sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(labs.__file__))})
+
+
+def _made_by_notebook(value, depth: int = 0) -> bool:
+    """Whether ``value`` is, or wraps, a function or class defined in the notebook's cells (whose
+    code lives in the kernel's cell files, not in an installed package)."""
+    if depth > 5:
+        return False
+    code = getattr(getattr(value, "__func__", value), "__code__", None)
+    if code is not None and not code.co_filename.startswith(_library_paths()):
+        return True
+    if isinstance(value, type):
+        return value.__module__ == "__main__"
+    if type(value).__module__ == "__main__":
+        return True
+    inner = getattr(value, "func", None) or getattr(value, "__wrapped__", None)  # functools.partial / wraps
+    return inner is not None and inner is not value and _made_by_notebook(inner, depth + 1)
+
+
 def _attributes(namespace) -> dict:
     # the objects themselves, not their ids: a replaced object's id could be reused
     return {name: value for name, value in list(namespace.items()) if not name.startswith("_")}
+
+
+def _quietly(function):
+    """Looking at library objects can trip their deprecation warnings; a warning on stderr in a
+    test cell would cost the learner that test's points."""
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return function(*args, **kwargs)
+    return run
 
 
 def _module_state(module) -> dict:
@@ -88,8 +123,9 @@ def _interpreter_state() -> dict:
     }
 
 
-def install(modules: list[str]) -> None:
-    """Record the trusted state; called once, before any learner code."""
+def install(modules: list[str], builtin_names: list[str] = ()) -> None:
+    """Record the trusted state; called once, before any learner code. ``builtin_names``: the
+    builtins the test cells call, which no global of the notebook may shadow."""
     for name in modules:
         try:
             importlib.import_module(name)
@@ -99,6 +135,11 @@ def install(modules: list[str]) -> None:
         # resolve the plotting backend now, as the first plot would, so that its hooks are in place
         pyplot = sys.modules["matplotlib.pyplot"]
         pyplot.switch_backend(pyplot.rcParams["backend"])
+    _snapshot(modules, builtin_names)
+
+
+@_quietly  # imports stay outside: filters they add must outlive this call
+def _snapshot(modules: list[str], builtin_names) -> None:
     roots = {m.split(".")[0] for m in modules} - NOT_WATCHED_MODULES
     watched = {name: sys.modules[name] for name in sorted(sys.modules)
                if name.split(".")[0] in roots and sys.modules[name] is not None}
@@ -107,9 +148,22 @@ def install(modules: list[str]) -> None:
         interpreter=_interpreter_state(),
         builtins={k: v for k, v in vars(builtins).items() if k not in NOT_WATCHED_BUILTINS},
         modules={name: (module, _module_state(module)) for name, module in watched.items()},
+        names={},
+        shadowed=frozenset(name for name in builtin_names if name not in _shell().user_ns),
     )
 
 
+def remember(names: list[str]) -> None:
+    """Record what a locked cell just bound (its imports, functions, classes): the helpers the
+    tests call, which must still be these objects when a test runs (``check = ...`` in a learner
+    cell, or ``from operator import is_not as check``, would otherwise go unseen)."""
+    namespace = _shell().user_ns
+    for name in names:
+        if name in namespace:
+            _state["names"][name] = namespace[name]
+
+
+@_quietly
 def _changes() -> list[str]:
     changed = []
     now = _interpreter_state()
@@ -121,14 +175,28 @@ def _changes() -> list[str]:
     for name, value in _state["builtins"].items():
         if vars(builtins).get(name) is not value:
             changed.append(f"the builtin {name}")
+    namespace = _shell().user_ns
+    for name, value in _state["names"].items():
+        if namespace.get(name, _MISSING) is not value:
+            changed.append(f"{name} (bound by a locked cell)")
+    for name in sorted(_state["shadowed"] - set(_state["names"])):
+        if name in namespace:
+            changed.append(f"the builtin {name} (shadowed by a global)")
     for name, (module, before) in _state["modules"].items():
         if sys.modules.get(name) is not module:
             changed.append(f"the module {name} was replaced")
             continue
+        ours = name.split(".")[0] == "labs"
         for owner, attributes in before.items():
             namespace = vars(module) if not owner else vars(vars(module).get(owner, type))
             for attribute, original in attributes.items():
-                if namespace.get(attribute, _MISSING) is not original:
+                value = namespace.get(attribute, _MISSING)
+                if value is original or value is _MISSING:
+                    continue  # a deleted helper makes the test fail on its own
+                # Libraries rebind their own attributes at run time (torch._dynamo wraps
+                # torch.manual_seed, counters move): a third-party module only counts as changed
+                # when it now holds something the notebook made. The labs package never does that.
+                if ours or _made_by_notebook(value):
                     changed.append(f"{name}.{owner + '.' if owner else ''}{attribute}")
     return changed
 

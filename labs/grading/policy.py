@@ -85,6 +85,25 @@ def defined_names(source: str) -> set[str]:
     return names
 
 
+def _import_bindings(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
+    """(name bound, what it is bound to) for each alias of an import statement."""
+    if isinstance(node, ast.Import):
+        return [(alias.asname or alias.name.split(".")[0], alias.name if alias.asname else alias.name.split(".")[0])
+                for alias in node.names]
+    prefix = "." * node.level + (node.module or "")
+    return [(alias.asname or alias.name, f"{prefix}.{alias.name}") for alias in node.names if alias.name != "*"]
+
+
+def import_bindings(source: str) -> set[tuple[str, str]]:
+    """The top-level import bindings of a (trusted) cell: re-importing the same is harmless."""
+    try:
+        tree = ast.parse(_ipython_to_python(source))
+    except SyntaxError:
+        return set()
+    return {binding for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
+            for binding in _import_bindings(node)}
+
+
 def read_names(source: str) -> set[str]:
     """Names a (trusted) cell reads."""
     try:
@@ -100,13 +119,16 @@ class Protected:
     builtins the tests call."""
     names: frozenset[str]
     modules: frozenset[str]  # names bound to imports anywhere in the notebook
+    # the locked cells' own imports (name, target): a learner cell may repeat them verbatim
+    imports: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def from_cells(cls, locked_sources: list[str], test_sources: list[str]) -> "Protected":
         locked = set().union(*(defined_names(s) for s in locked_sources)) if locked_sources else set()
         tested_builtins = set().union(*(read_names(s) for s in test_sources)) & set(dir(builtins)) \
             if test_sources else set()
-        return cls(frozenset(locked | tested_builtins), frozenset())
+        trusted_imports = set().union(*(import_bindings(s) for s in locked_sources)) if locked_sources else set()
+        return cls(frozenset(locked | tested_builtins), frozenset(), frozenset(trusted_imports))
 
 
 class _Checker(ast.NodeVisitor):
@@ -127,9 +149,19 @@ class _Checker(ast.NodeVisitor):
         elif parts[0] == "labs" and len(parts) > 1 and parts[1] in INSTRUCTOR_MODULES:
             self.flag(node, f"imports the instructor tool {module!r}")
 
+    def _check_rebinding(self, node: ast.Import | ast.ImportFrom) -> None:
+        # `from operator import is_not as check` rebinds a helper the tests call, like `check = ...`
+        if self.depth:
+            return
+        for name, target in _import_bindings(node):
+            if name in self.protected.names and (name, target) not in self.protected.imports:
+                self.flag(node, f"rebinds {name!r} by an import, a name a locked cell or the tests rely on; "
+                                "import it under a new name")
+
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             self._check_module(node, alias.name)
+        self._check_rebinding(node)
         self.generic_visit(node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
@@ -144,6 +176,7 @@ class _Checker(ast.NodeVisitor):
             for alias in node.names:
                 if alias.name == "*":
                     self.flag(node, f"uses 'from {node.module} import *', which can rebind names the tests use")
+        self._check_rebinding(node)
         self.generic_visit(node)
 
     # names and attributes ---------------------------------------------------------------------
@@ -228,6 +261,27 @@ class _Checker(ast.NodeVisitor):
             else:
                 self.visit(statement)
         self.depth -= 1
+
+    def _check_bound_name(self, node: ast.AST, name: str | None, how: str) -> None:
+        if name and self.depth == 0 and name in self.protected.names:
+            self.flag(node, f"rebinds {name!r} by {how}, a name a locked cell or the tests rely on; use a new name")
+
+    # bindings that are not ast.Name nodes: `case check:`, `case [*check]`, `case {**check}`, `except E as check`
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        self._check_bound_name(node, node.name, "a match pattern")
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        self._check_bound_name(node, node.name, "a match pattern")
+        self.generic_visit(node)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        self._check_bound_name(node, node.rest, "a match pattern")
+        self.generic_visit(node)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        self._check_bound_name(node, node.name, "an except clause")
+        self.generic_visit(node)
 
     def visit_Global(self, node: ast.Global) -> None:
         for name in node.names:

@@ -14,6 +14,7 @@ every ``nbgrader autograde`` of this course (through ``labs grade`` or not) uses
 from __future__ import annotations
 
 import ast
+import builtins
 import json
 import os
 import secrets
@@ -74,27 +75,55 @@ def instrument(source: str, grade_id: str) -> str:
     return "\n".join(lines)
 
 
+# Errors of learner cells that mean a sandbox limit was reached, worth the instructor's attention.
+LIMIT_ERRORS = {"MemoryError": "the kernel's memory limit was reached",
+                "BlockingIOError": "the kernel's process limit was probably reached"}
+
+
+def _describe(cell, index) -> str:
+    info = _nbgrader(cell)
+    if info.get("solution"):
+        return f"answer {info.get('grade_id')}"
+    if _is_test(cell):
+        return f"test {info.get('grade_id')}"
+    return f"cell {index}"
+
+
+def _guard_cell(source: str, cell_id: str) -> NotebookNode:
+    # removed again by CheckReceipts, with any error it raised reported as a finding
+    return from_dict({"cell_type": "code", "execution_count": None, "outputs": [], "id": cell_id,
+                      "metadata": {METADATA: {"guard": True}}, "source": source})
+
+
 class GuardTests(NbGraderPreprocessor):
     """Instrument the test cells and put the guard's installation first."""
 
     def preprocess(self, nb: NotebookNode, resources: dict):
+        from labs.grading.policy import defined_names, read_names
+
         key = secrets.token_hex(32)
         # The kernel inherits this process's environment; the guard reads the key and removes it.
         os.environ[KEY_VARIABLE] = key
         resources.setdefault("labs_grading", {})["key"] = key
         modules = {"labs.checks"}
+        tested_builtins: set[str] = set()
+        cells = []
         for cell in nb.cells:
+            cells.append(cell)
             if cell.cell_type == "code" and (_nbgrader(cell).get("locked") or _is_test(cell)):
                 modules |= _imports(cell.source)
             if _is_test(cell):
                 grade_id = _nbgrader(cell)["grade_id"]
+                tested_builtins |= read_names(cell.source) & set(dir(builtins))
                 cell.metadata[METADATA] = {"original_source": cell.source}
                 cell.source = instrument(cell.source, grade_id)
-        install = from_dict({
-            "cell_type": "code", "execution_count": None, "outputs": [], "id": "labs-grading-guard",
-            "metadata": {METADATA: {"guard": True}},
-            "source": f"import labs.grading.guard as {GUARD}\n{GUARD}.install({sorted(modules)!r})",
-        })
+            elif cell.cell_type == "code" and _nbgrader(cell).get("locked") and not _nbgrader(cell).get("solution"):
+                names = sorted(defined_names(cell.source))
+                if names:  # what this locked cell bound must still be there when a test runs
+                    cells.append(_guard_cell(f"{GUARD}.remember({names!r})", f"labs-grading-remember-{len(cells)}"))
+        nb.cells = cells
+        install = _guard_cell(f"import labs.grading.guard as {GUARD}\n"
+                              f"{GUARD}.install({sorted(modules)!r}, {sorted(tested_builtins)!r})", "labs-grading-guard")
         nb.cells.insert(0, install)
         return nb, resources
 
@@ -116,9 +145,26 @@ class BoundedExecute(Execute):
                 "the code ended the kernel); tests after that point earned 0")
             return nb, resources
 
+    def _problem(self, text: str) -> None:
+        self.nb.metadata.setdefault(METADATA, {}).setdefault("problems", []).append(text)
+
     def preprocess_cell(self, cell, resources, index):
         self._current_index = index
-        return super().preprocess_cell(cell, resources, index)
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if cell.cell_type == "code" and not _is_test(cell):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error" and output.get("ename") in LIMIT_ERRORS:
+                    name, value = output.get("ename"), output.get("evalue")
+                    self._problem(f"{_describe(cell, index)} raised {name}{': ' + value if value else ''} "
+                                  f"({LIMIT_ERRORS[name]}); tests that need it earned 0")
+        return cell, resources
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        # nbclient interrupts the cell (interrupt_on_timeout) and the notebook goes on: say which one
+        index = getattr(self, "_current_index", None)
+        where = _describe(cell, index) if cell is not None else f"cell {index}"
+        self._problem(f"{where} timed out after {timeout} s and was interrupted (an endless loop?)")
+        return await super()._async_handle_timeout(timeout, cell)
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {}), default=str))

@@ -70,6 +70,9 @@ def parse(data: bytes, name: str) -> tuple[dict | None, str | None]:
     except json.JSONDecodeError as error:
         return None, (f"{name} is not valid notebook JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
                       "it may have been edited by hand or truncated: download it again from JupyterLab")
+    if isinstance(raw, dict) and "nbformat" in raw and raw["nbformat"] != 4:
+        # an old notebook (nbformat 3 keeps its cells in "worksheets"): say so, not "no cells"
+        return None, f"{name} has nbformat {raw.get('nbformat')!r}; the course uses nbformat 4 (save it from JupyterLab)"
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         return None, f"{name} is JSON but not a Jupyter notebook (no list of cells)"
     if raw.get("nbformat") != 4:
@@ -91,6 +94,7 @@ def rebuild(data: bytes, release: nbformat.NotebookNode, name: str) -> Submissio
     # Unlocked cells of the release (exploration, plots, the feedback cell) are the learner's to edit.
     release_open = {c.get("id") for c in release.cells if not _nbgrader(c) and c.get("id")}
     answers: dict[str, str] = {}
+    seen_locked: set[str] = set()
     edited: dict[str, dict] = {}
     scratch_after: dict[str | None, list[dict]] = {}
     anchor: str | None = None  # the last release cell seen in the submission: scratch cells follow it
@@ -106,15 +110,22 @@ def rebuild(data: bytes, release: nbformat.NotebookNode, name: str) -> Submissio
                 notes.append(f"answer cell {grade_id!r} appears more than once; the first one was graded")
                 continue
             if not _is_answer(cell):
-                notes.append(f"answer cell {grade_id!r} had its nbgrader metadata changed (restored)")
+                notes.append(f"tampering: answer cell {grade_id!r} had its nbgrader metadata changed (restored)")
             answers[grade_id] = kept["source"]
             anchor = f"grade:{grade_id}"
         elif grade_id in release_locked:
             released = release_locked[grade_id]
+            kind = "test cell" if _nbgrader(released).get("grade") else "locked cell"
+            if grade_id in seen_locked:
+                notes.append(f"{kind} {grade_id!r} appears more than once; the copy was ignored "
+                             "(the released cell was graded once)")
+                continue
+            seen_locked.add(grade_id)
+            # Locked cells cannot be edited or deleted in JupyterLab: a change was made to the file itself.
             if kept["source"] != released.source:
-                notes.append(f"locked cell {grade_id!r} was modified (the released version was graded)")
+                notes.append(f"tampering: {kind} {grade_id!r} was modified (the released version was graded)")
             elif info != _nbgrader(released):
-                notes.append(f"locked cell {grade_id!r} had its nbgrader metadata changed (restored)")
+                notes.append(f"tampering: {kind} {grade_id!r} had its nbgrader metadata changed (restored)")
             anchor = f"grade:{grade_id}"
         elif info:
             notes.append(f"a cell with unknown nbgrader metadata (grade id {grade_id!r}) was graded as a "
@@ -128,6 +139,12 @@ def rebuild(data: bytes, release: nbformat.NotebookNode, name: str) -> Submissio
     for grade_id in release_answers:
         if grade_id not in answers:
             notes.append(f"answer cell {grade_id!r} is missing (deleted?); graded as unanswered")
+    for grade_id, released in release_locked.items():
+        if grade_id not in seen_locked:
+            if _nbgrader(released).get("grade"):
+                notes.append(f"tampering: test cell {grade_id!r} was deleted (the released test was graded)")
+            else:
+                notes.append(f"locked cell {grade_id!r} is missing (deleted?); the released one was used")
 
     graded = copy.deepcopy(release)
     cells, code = [], []
@@ -155,4 +172,4 @@ def rebuild(data: bytes, release: nbformat.NotebookNode, name: str) -> Submissio
         cells.append(cell)
         add_scratch(f"grade:{grade_id}" if grade_id else f"id:{cell.get('id')}")
     graded.cells = cells
-    return Submission(graded, notes, learner_code=code)
+    return Submission(graded, list(dict.fromkeys(notes)), learner_code=code)

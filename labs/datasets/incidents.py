@@ -23,7 +23,6 @@ trigger, traces lineage, detects leaks or writes a post-mortem: that is the lear
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import functools
 from typing import Any
 

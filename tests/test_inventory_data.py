@@ -13,19 +13,10 @@ from labs.datasets.inventory import (DATA_TERMS, INCIDENT_TEMPLATES, OWASP_IDS, 
                                      THREAT_LIBRARY)
 from labs.foundations import (CONTROLS, OWASP_LLM_2025, RISK_TIERS, classify_all, send_scores,
                               threat_model_coverage, threat_model_problems)
+from tests.oracles import luhn
 
 SEEDS = (0, 1, 7, 2026)
 NAMES = ("ai_inventory", "llm_incidents", "outbound_prompts", "support_bot_architecture")
-
-
-def luhn(number: str) -> bool:
-    digits = [int(c) for c in number if c.isdigit()]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2:
-            d = d * 2 - 9 if d * 2 > 9 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import threading
 from dataclasses import dataclass
 
 ALLOWED_MODULES = frozenset({
@@ -62,10 +63,23 @@ class Violation:
         return f"{self.where}, line {self.line}: {self.rule}"
 
 
+# Python 3.11 keeps the AST constructor's recursion counter in interpreter-wide state
+# (CPython gh-95185, gh-106905): two grading threads parsing at once can fail with
+# "SystemError: AST constructor recursion depth mismatch". Parses take turns.
+_PARSE_LOCK = threading.Lock()
+
+
 def _ipython_to_python(source: str) -> str:
     from IPython.core.inputtransformer2 import TransformerManager
 
     return TransformerManager().transform_cell(source)
+
+
+def parse_cell(source: str) -> ast.Module:
+    """The syntax tree of a notebook cell as the kernel would run it (``!cmd`` and ``%magic``
+    turned into the calls IPython makes); raises SyntaxError like ``ast.parse``."""
+    with _PARSE_LOCK:
+        return ast.parse(_ipython_to_python(source))
 
 
 def defined_names(source: str) -> set[str]:
@@ -73,7 +87,7 @@ def defined_names(source: str) -> set[str]:
     tests call. (Data a locked cell binds may be rebound by the release's own cells; tests take
     their ground truth from a fresh ``load()`` instead.)"""
     try:
-        tree = ast.parse(_ipython_to_python(source))
+        tree = parse_cell(source)
     except SyntaxError:
         return set()
     names: set[str] = set()
@@ -97,7 +111,7 @@ def _import_bindings(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]
 def import_bindings(source: str) -> set[tuple[str, str]]:
     """The top-level import bindings of a (trusted) cell: re-importing the same is harmless."""
     try:
-        tree = ast.parse(_ipython_to_python(source))
+        tree = parse_cell(source)
     except SyntaxError:
         return set()
     return {binding for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
@@ -107,7 +121,7 @@ def import_bindings(source: str) -> set[tuple[str, str]]:
 def read_names(source: str) -> set[str]:
     """Names a (trusted) cell reads."""
     try:
-        tree = ast.parse(_ipython_to_python(source))
+        tree = parse_cell(source)
     except SyntaxError:
         return set()
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
@@ -315,7 +329,7 @@ def module_aliases(sources: list[str]) -> set[str]:
     trees = []
     for source in sources:
         try:
-            trees.append(ast.parse(_ipython_to_python(source)))
+            trees.append(parse_cell(source))
         except SyntaxError:
             continue
     for tree in trees:
@@ -346,8 +360,7 @@ def violations(learner_code: list[tuple[str, str]], protected: Protected,
     found: list[Violation] = []
     for where, source in learner_code:
         try:
-            python = _ipython_to_python(source)
-            tree = ast.parse(python)
+            tree = parse_cell(source)
         except SyntaxError:
             continue  # the kernel cannot run it either: that cell fails on its own, harming no test
         checker = _Checker(where, protected, aliases)

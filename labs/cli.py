@@ -60,11 +60,13 @@ def _grade(args, course_dir: Path) -> int:
         print(f"labs grade: {error} (or pass --no-sandbox to grade without it, trusting every submission)",
               file=sys.stderr)
         return 2
-    graded = [o for o in outcomes if not o.skipped]
+    failed = [o for o in outcomes if o.error]
+    graded = [o for o in outcomes if not o.skipped and not o.error]
     flagged = [o for o in graded if o.reasons]
-    print(f"{args.assignment}: graded {len(graded)}, skipped {len(outcomes) - len(graded)}, "
-          f"with notes for the instructor {len(flagged)}")
-    return 0
+    print(f"{args.assignment}: graded {len(graded)}, skipped {len(outcomes) - len(graded) - len(failed)}, "
+          f"with notes for the instructor {len(flagged)}"
+          + (f", not graded because the grader failed {len(failed)} (see above)" if failed else ""))
+    return 1 if failed else 0
 
 
 def _datasets(args, course_dir: Path) -> int:

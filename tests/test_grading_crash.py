@@ -54,3 +54,30 @@ def test_a_grader_killed_mid_cohort_completes_on_rerun_as_a_clean_run_would(toy_
 
     again = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert f"graded 0, skipped {len(students)}" in again.stdout
+
+
+def test_a_grader_fault_on_one_learner_leaves_the_rest_graded_and_that_learner_regradable(
+        toy_course, monkeypatch):
+    from labs.grading import runner
+
+    toy_cohort(toy_course)
+    stage = runner.Grader._stage
+
+    def faulty_stage(self, assignment, student, folder):
+        if student == "learner-grace":
+            raise SystemError("AST constructor recursion depth mismatch")  # as CPython gh-106905 did
+        return stage(self, assignment, student, folder)
+
+    monkeypatch.setattr(runner.Grader, "_stage", faulty_stage)
+    lines = []
+    outcomes = {o.student: o for o in grade(toy_course, "toy", options=GradingOptions(workers=2), echo=lines.append)}
+    assert "SystemError" in outcomes["learner-grace"].error
+    assert any("learner-grace: not graded, the grader failed" in line and "again" in line for line in lines)
+    graded = {student: score for student, (score, _) in gradebook_state(toy_course).items()}
+    assert graded == {s: points for s, points in EXPECTED_SCORES.items() if s != "learner-grace"}
+
+    monkeypatch.setattr(runner.Grader, "_stage", stage)
+    rerun = {o.student: o for o in grade(toy_course, "toy", options=GradingOptions(workers=2), echo=lambda _: None)}
+    assert rerun["learner-grace"].error is None and rerun["learner-grace"].skipped is None
+    assert all(o.skipped for s, o in rerun.items() if s != "learner-grace")
+    assert {s: score for s, (score, _) in gradebook_state(toy_course).items()} == EXPECTED_SCORES

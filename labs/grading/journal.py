@@ -70,6 +70,7 @@ class Outcome:
     max_score: float | None
     reasons: list[str]
     skipped: str | None = None  # why this run did not grade it
+    error: str | None = None  # the grader itself failed on this learner: nothing recorded, grade again
 
 
 class Journal:

@@ -272,7 +272,13 @@ class Grader:
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
             futures = {pool.submit(self.grade_one, assignment, s, available[s]): s for s in todo}
             for future in concurrent.futures.as_completed(futures):
-                outcome = future.result()
+                try:
+                    outcome = future.result()
+                except Exception as error:
+                    # A fault of the grader's own (not the learner's) must not cost the rest of the
+                    # cohort their grades; the journal released this learner, so a rerun grades them.
+                    outcome = Outcome(assignment, futures[future], None, None, [],
+                                      error=f"{type(error).__name__}: {error}")
                 self.echo(format_outcome(outcome))
                 outcomes.append(outcome)
         order = {s: i for i, s in enumerate(wanted)}
@@ -282,6 +288,9 @@ class Grader:
 def format_outcome(outcome: Outcome) -> str:
     if outcome.skipped:
         return f"{outcome.assignment} {outcome.student}: skipped ({outcome.skipped})"
+    if outcome.error:
+        return (f"{outcome.assignment} {outcome.student}: not graded, the grader failed ({outcome.error}); "
+                f"nothing was recorded, run labs grade {outcome.assignment} --student {outcome.student} again")
     score = "no grade" if outcome.score is None else f"{outcome.score:g}/{outcome.max_score:g}"
     lines = [f"{outcome.assignment} {outcome.student}: {score}"]
     lines += [f"    {reason}" for reason in outcome.reasons]

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from labs.grading import sandbox
+from tests.conftest import REPO
+
 pytestmark = pytest.mark.slow
 
 GRADING_COURSE = Path(__file__).with_name("fixtures") / "grading_course"
@@ -152,7 +155,9 @@ print(json.dumps({{"host_loopback": attempt(tcp), "internet": attempt(udp),
 
 def test_course_files_and_gradebook_cannot_be_read(kernel, course):
     secrets = [course / "source" / "integrity" / "integrity.ipynb", course / "gradebook.db",
-               course / "nbgrader_config.py", Path("/root") / ".bashrc", Path(__file__)]
+               course / "nbgrader_config.py", Path("/root") / ".bashrc", Path(__file__),
+               # the repository the grader runs from: its labs package is mounted, its solutions are not
+               REPO / "source" / "sanitization" / "sanitization.ipynb", REPO / "nbgrader_config.py"]
     info = kernel.probe(ATTEMPT + f"""
 paths = {[str(p) for p in secrets]!r}
 print(json.dumps({{p: attempt(lambda p=p: open(p, "rb").read(1)) for p in paths}}))
@@ -195,9 +200,10 @@ def test_tmp_is_private(kernel):
                 f.write("kernel")
             print(json.dumps({{"sees_host": os.path.exists("/tmp/{name}"), "tmp": sorted(os.listdir("/tmp"))}}))
         """)
-        # of the host's /tmp it sees only the folders bubblewrap made to reach the scratch and socket mounts
-        mounts = {path.relative_to("/tmp").parts[0] for path in (kernel.scratch, kernel.private)
-                  if path.is_relative_to("/tmp")}
+        # of the host's /tmp it sees only the folders bubblewrap made to reach its mounts: scratch,
+        # sockets, and the Python environment when the course itself lives under /tmp (a CI clone)
+        mounted = [kernel.scratch, kernel.private, *map(Path, sandbox.python_read_only_paths())]
+        mounts = {path.relative_to("/tmp").parts[0] for path in mounted if path.is_relative_to("/tmp")}
         assert info["sees_host"] is False and f"{name}-inside" in info["tmp"], info
         assert set(info["tmp"]) & set(os.listdir("/tmp")) <= mounts, info
         assert not Path(f"/tmp/{name}-inside").exists()

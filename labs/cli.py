@@ -61,9 +61,10 @@ def _grade(args, course_dir: Path) -> int:
               file=sys.stderr)
         return 2
     failed = [o for o in outcomes if o.error]
+    skipped = [o for o in outcomes if o.skipped]
     graded = [o for o in outcomes if not o.skipped and not o.error]
     flagged = [o for o in graded if o.reasons]
-    print(f"{args.assignment}: graded {len(graded)}, skipped {len(outcomes) - len(graded) - len(failed)}, "
+    print(f"{args.assignment}: graded {len(graded)}, skipped {len(skipped)}, "
           f"with notes for the instructor {len(flagged)}"
           + (f", not graded because the grader failed {len(failed)} (see above)" if failed else ""))
     return 1 if failed else 0

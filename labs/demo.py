@@ -22,7 +22,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
 from labs.course import filled_notebook, load_variants, nbgrader, notebook_path, write_submission
-from labs.grading import GradingOptions, format_outcome, grade
+from labs.grading import GradingOptions, grade, raise_for_grader_faults
 from labs.manifest import Manifest, load_manifest
 
 
@@ -102,15 +102,13 @@ def run_demo(course_dir: Path, assignment_ids: list[str] | None = None, *, manif
 
     # the instructor's grading command: sandboxed kernels, guarded tests, two learners at a time
     progress = tqdm(total=len(to_grade), desc="Grading (labs grade)", unit="notebook")
-    failed = []
+    outcomes = []
     for assignment_id in (a.id for a in assignments):
         students = [learner_id for a, learner_id in to_grade if a == assignment_id]
-        outcomes = grade(course_dir, assignment_id, students, GradingOptions(workers=2, force=True),
-                         echo=lambda line: progress.update(1))
-        failed += [format_outcome(o) for o in outcomes if o.error]
+        outcomes += grade(course_dir, assignment_id, students, GradingOptions(workers=2, force=True),
+                          echo=lambda line: progress.update(1))
     progress.close()
-    if failed:
-        raise RuntimeError("labs grade failed:\n" + "\n".join(failed))
+    raise_for_grader_faults(outcomes)
 
     nbgrader(["export", "--to", "grades.csv"], course_dir)
     echo(f"Exported nbgrader's grades to {course_dir / 'grades.csv'}")

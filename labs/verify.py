@@ -19,7 +19,7 @@ from nbgrader.api import Gradebook
 
 from labs.course import (filled_notebook, load_variants, nbgrader, notebook_path, scratch_course,
                          write_submission)
-from labs.grading import GradingOptions, format_outcome, grade
+from labs.grading import GradingOptions, grade, raise_for_grader_faults
 from labs.manifest import Manifest, load_manifest
 
 #: Two learners with different ids, hence different per-learner data.
@@ -113,9 +113,7 @@ def verify_assignment(course_dir: Path, assignment_id: str, manifest: Manifest,
         graded = {o.student: o for o in grade(scratch, assignment_id, options=GradingOptions(workers=2),
                                               echo=lambda line: None)}
         echo(f"{assignment_id}: graded {len(plan)} notebooks with labs grade in {time.perf_counter() - started:.1f} s")
-        failed = [format_outcome(o) for o in graded.values() if o.error]
-        if failed:
-            raise RuntimeError("labs grade failed:\n" + "\n".join(failed))
+        raise_for_grader_faults(list(graded.values()))
 
         outcomes = []
         with Gradebook(f"sqlite:///{scratch / 'gradebook.db'}") as gradebook:

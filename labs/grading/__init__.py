@@ -19,7 +19,8 @@ contains can stop the others from being graded.
 """
 # The kernel imports labs.grading.guard, and with it this file: keep it light (nbgrader, SQLAlchemy
 # and IPython's transformers load only when the grader itself is used).
-_RUNNER = {"Course", "Grader", "GradingOptions", "grade", "prepare_submission", "format_outcome"}
+_RUNNER = {"Course", "Grader", "GradingOptions", "grade", "prepare_submission", "format_outcome",
+           "raise_for_grader_faults"}
 
 
 def __getattr__(name: str):

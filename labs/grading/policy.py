@@ -78,8 +78,18 @@ def _ipython_to_python(source: str) -> str:
 def parse_cell(source: str) -> ast.Module:
     """The syntax tree of a notebook cell as the kernel would run it (``!cmd`` and ``%magic``
     turned into the calls IPython makes); raises SyntaxError like ``ast.parse``."""
+    python = _ipython_to_python(source)
     with _PARSE_LOCK:
-        return ast.parse(_ipython_to_python(source))
+        return ast.parse(python)
+
+
+def _parsed_or_none(source: str) -> ast.Module | None:
+    """None for a cell that is not valid Python: the kernel cannot run it either, so that cell
+    fails on its own, harming no test."""
+    try:
+        return parse_cell(source)
+    except SyntaxError:
+        return None
 
 
 def defined_names(source: str) -> set[str]:
@@ -323,15 +333,9 @@ class _Checker(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def module_aliases(sources: list[str]) -> set[str]:
-    """Names bound by an import in any of ``sources`` (trusted or not), and aliases of them."""
+def module_aliases(trees: list[ast.Module]) -> set[str]:
+    """Names bound by an import in any of the cells' ``trees`` (trusted or not), and aliases of them."""
     aliases: set[str] = set()
-    trees = []
-    for source in sources:
-        try:
-            trees.append(parse_cell(source))
-        except SyntaxError:
-            continue
     for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -356,13 +360,12 @@ def module_aliases(sources: list[str]) -> set[str]:
 def violations(learner_code: list[tuple[str, str]], protected: Protected,
                trusted_sources: list[str] = ()) -> list[Violation]:
     """Every rule learner code breaks, with where; an empty list means it may run."""
-    aliases = module_aliases([*trusted_sources, *(source for _, source in learner_code)])
+    learner_trees = [(where, tree) for where, source in learner_code
+                     if (tree := _parsed_or_none(source)) is not None]
+    trusted_trees = [tree for source in trusted_sources if (tree := _parsed_or_none(source)) is not None]
+    aliases = module_aliases([*trusted_trees, *(tree for _, tree in learner_trees)])
     found: list[Violation] = []
-    for where, source in learner_code:
-        try:
-            tree = parse_cell(source)
-        except SyntaxError:
-            continue  # the kernel cannot run it either: that cell fails on its own, harming no test
+    for where, tree in learner_trees:
         checker = _Checker(where, protected, aliases)
         checker.visit(tree)
         found += checker.found

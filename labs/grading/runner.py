@@ -285,6 +285,17 @@ class Grader:
         return sorted(outcomes, key=lambda o: order.get(o.student, len(order)))
 
 
+class GraderFault(RuntimeError):
+    """The grader itself failed on some learners (not their submissions): nothing was recorded for them."""
+
+
+def raise_for_grader_faults(outcomes: list[Outcome]) -> None:
+    """For callers that must not go on with a partly graded cohort (the demo, labs verify)."""
+    failed = [format_outcome(o) for o in outcomes if o.error]
+    if failed:
+        raise GraderFault("labs grade failed:\n" + "\n".join(failed))
+
+
 def format_outcome(outcome: Outcome) -> str:
     if outcome.skipped:
         return f"{outcome.assignment} {outcome.student}: skipped ({outcome.skipped})"

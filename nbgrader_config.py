@@ -28,6 +28,17 @@ from labs.grading.preprocessors import configure_autograde  # noqa: E402
 
 configure_autograde(c)
 c.BoundedExecute.max_output_bytes = 4 * 2**20
+# Labs with a scorer in grader/scorers/ are scored outside the learner's kernel: the kernel gets
+# the learner's data and held-out inputs as files and hands answers in; the grader scores them
+# against its own truth (grader/preprocessors.py). grader/ is the course directory's grader-only
+# part, importable here and nowhere a learner's code runs.
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from grader.preprocessors import configure_scoring  # noqa: E402
+
+configure_scoring(c)
 # Learners' feedback (`nbgrader generate_feedback`) shows every test's score and message, never
 # the hidden tests' code, not even in a traceback (labs/grading/feedback.py).
 from labs.grading.feedback import configure_feedback  # noqa: E402

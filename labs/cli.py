@@ -1,9 +1,9 @@
 """The ``labs`` command: instructor tools for the AI Safety Labs course.
 
     labs build [--check] [ASSIGNMENT ...]   regenerate release/ from source/ (nbgrader)
-    labs verify [ASSIGNMENT ...]            two-sided grading check through nbgrader autograde
+    labs verify [ASSIGNMENT ...] [--cheats F] two-sided grading check through nbgrader autograde
     labs grade ASSIGNMENT [--student ID ...] sandboxed, tamper-resistant autograde of submissions
-    labs datasets [--check]                 write / check the self-study datasets in datasets/
+    labs datasets [--check]                 write / check the self-study datasets in labs/data/
     labs demo [ASSIGNMENT ...]              the instructor's whole loop on a SQLite gradebook
     labs learners import FILE               validate the HR export and register the learners
     labs roster --to PATH [--as-of DATE]    the proficiency roster (.csv, .json or .html)
@@ -43,9 +43,17 @@ def _build(args, course_dir: Path) -> int:
 
 
 def _verify(args, course_dir: Path) -> int:
+    from labs.course import load_cheats
     from labs.verify import verify
 
-    return 0 if verify(course_dir, args.assignments or None) else 1
+    cheats = {}
+    for path in args.cheats or []:
+        cheats.setdefault(Path(path).stem, []).extend(load_cheats(Path(path)))
+    unknown = set(cheats) - set(args.assignments or cheats)
+    if unknown:
+        raise CourseError(f"--cheats {', '.join(sorted(unknown))}.toml names no assignment being verified; "
+                          "name each file after its lab (tests/cheating/<lab>.toml)")
+    return 0 if verify(course_dir, args.assignments or None, cheats=cheats) else 1
 
 
 def _grade(args, course_dir: Path) -> int:
@@ -71,17 +79,20 @@ def _grade(args, course_dir: Path) -> int:
 
 
 def _datasets(args, course_dir: Path) -> int:
-    from labs.datasets import files
+    from labs.course import grader_package
 
-    folder = course_dir / "datasets"
+    grader_package(course_dir)
+    from grader import self_study as files
+
+    folder = course_dir / "labs" / "data"
     if args.check:
         problems = files.differences(folder)
         for problem in problems:
-            print(f"datasets/{problem}", file=sys.stderr)
+            print(f"labs/data/{problem}", file=sys.stderr)
         if problems:
             print("Run `labs datasets` to regenerate, and review the diff before committing.", file=sys.stderr)
             return 1
-        print("datasets/ matches the generators")
+        print("labs/data/ matches the generators")
         return 0
     written = files.write(folder)
     print(f"wrote {len(written)} files to {folder}")
@@ -150,6 +161,9 @@ def parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser("verify", help="grade solution, release and wrong variants through nbgrader")
     verify.add_argument("assignments", nargs="*", help="assignment ids (default: all in the manifest)")
+    verify.add_argument("--cheats", action="append", metavar="LAB.toml",
+                        help="cheating submissions ([[cheat]] name, how, cells) graded with the lab; each must "
+                             "earn what the released notebook earns")
     verify.set_defaults(run=_verify)
 
     grade = commands.add_parser("grade", help="autograde submissions in a sandbox, tamper-resistant, crash-safe")
@@ -163,7 +177,7 @@ def parser() -> argparse.ArgumentParser:
     grade.set_defaults(run=_grade)
 
     datasets = commands.add_parser("datasets", help="write the self-study datasets and datasheets")
-    datasets.add_argument("--check", action="store_true", help="fail if datasets/ differs from regeneration")
+    datasets.add_argument("--check", action="store_true", help="fail if labs/data/ differs from regeneration")
     datasets.set_defaults(run=_datasets)
 
     demo = commands.add_parser("demo", help="release, submit, autograde and export for a small cohort")

@@ -30,6 +30,26 @@ class CourseError(RuntimeError):
     """A course-level failure; the message says what went wrong and what to do."""
 
 
+#: The course directory's grader-only part (generators, held-out items, scorers): see grader/__init__.py.
+GRADER_PACKAGE = "grader"
+
+
+def grader_package(course_dir: Path):
+    """Import the course's grader-only package, for instructor tools running in the course directory.
+
+    It is not part of the installed ``labs`` package that learners get, so it is found in the
+    course directory, never on a learner's machine."""
+    import importlib
+
+    course_dir = Path(course_dir).resolve()
+    if not (course_dir / GRADER_PACKAGE / "__init__.py").is_file():
+        raise CourseError(f"{course_dir} has no {GRADER_PACKAGE}/ (the grader-only part of the course): run this "
+                          "from the course repository, not from a learner's copy")
+    if str(course_dir) not in sys.path:
+        sys.path.insert(0, str(course_dir))
+    return importlib.import_module(GRADER_PACKAGE)
+
+
 def find_course_root(start: Path | None = None) -> Path:
     """The nearest directory at or above ``start`` holding ``nbgrader_config.py`` and ``source/``."""
     start = (start or Path.cwd()).resolve()
@@ -69,6 +89,9 @@ def scratch_course(course_dir: Path, assignment_ids: list[str]) -> Iterator[Path
     with tempfile.TemporaryDirectory(prefix="labs-course-") as tmp:
         scratch = Path(tmp)
         shutil.copy2(course_dir / NBGRADER_CONFIG, scratch / NBGRADER_CONFIG)
+        if (course_dir / GRADER_PACKAGE).is_dir():
+            shutil.copytree(course_dir / GRADER_PACKAGE, scratch / GRADER_PACKAGE,
+                            ignore=shutil.ignore_patterns("__pycache__"))
         for assignment_id in assignment_ids:
             source = course_dir / "source" / assignment_id
             if not source.is_dir():
@@ -120,21 +143,31 @@ class Variant:
     cells: dict[str, str]
 
 
-def load_variants(course_dir: Path, assignment_id: str) -> list[Variant]:
-    path = course_dir / "source" / assignment_id / VARIANTS_FILE
-    if not path.exists():
-        return []
+def _read_variants(path: Path, table: str, why: str) -> list[Variant]:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CourseError(f"{path}: cannot be read: {error}") from error
     except tomllib.TOMLDecodeError as error:
         raise CourseError(f"{path}: not valid TOML: {error}") from error
     variants = []
-    for entry in raw.get("variant", []):
-        missing = {"name", "mistake", "cells"} - set(entry)
+    for entry in raw.get(table, []):
+        missing = {"name", why, "cells"} - set(entry)
         if missing:
-            raise CourseError(f"{path}: a variant lacks {', '.join(sorted(missing))}")
-        variants.append(Variant(entry["name"], entry["mistake"], dict(entry["cells"])))
+            raise CourseError(f"{path}: a {table} lacks {', '.join(sorted(missing))}")
+        variants.append(Variant(entry["name"], entry[why], dict(entry["cells"])))
     return variants
+
+
+def load_variants(course_dir: Path, assignment_id: str) -> list[Variant]:
+    """The lab's plausible-wrong answers (``source/<lab>/variants.toml``: ``[[variant]]`` name, mistake, cells)."""
+    path = course_dir / "source" / assignment_id / VARIANTS_FILE
+    return _read_variants(path, "variant", "mistake") if path.exists() else []
+
+
+def load_cheats(path: Path) -> list[Variant]:
+    """Cheating submissions (``[[cheat]]`` name, how, cells): each must earn what the release earns."""
+    return _read_variants(Path(path), "cheat", "how")
 
 
 def write_submission(course_dir: Path, assignment_id: str, student: str, notebook) -> Path:

@@ -70,6 +70,7 @@ class CellResult:
     message: str = ""
     stdout: str = ""
     edited: bool = False  # a locked test cell that no longer matches its checksum
+    grader_scored: bool = False  # its points come only from the grader's scoring of handed-in answers
 
 
 @dataclass
@@ -316,7 +317,21 @@ def classify(work, index: int, answers: list[int], timeout: int) -> tuple[str, f
                 stdout)
     said = [line.strip().removeprefix("PASSED:").strip() for line in stdout.splitlines()
             if line.startswith("PASSED") or "full marks" in line]
+    if handed_in(cell):
+        # the points of this test are the grader's to award, from the answers it handed in
+        return PASSED, 0.0, _shorten("\n".join([*said, GRADER_SCORED_NOTE])), stdout
     return PASSED, earned, _shorten("\n".join(said)), stdout
+
+
+GRADER_SCORED_NOTE = "visible checks pass; the points are awarded only by the grader, from your answers on your data and on held-out inputs"
+
+
+def handed_in(cell) -> bool:
+    """Whether this test cell handed answers to the grader (labs.answers): its points are the grader's."""
+    from labs.answers import ANSWER_MIME
+
+    return any(ANSWER_MIME in output.get("data", {}) for output in cell.get("outputs", [])
+               if output.get("output_type") == "display_data")
 
 
 def check_notebook(path: Path, timeout: int = DEFAULT_TIMEOUT) -> Report:
@@ -356,7 +371,8 @@ def check_notebook(path: Path, timeout: int = DEFAULT_TIMEOUT) -> Report:
             message = ("you edited this locked test cell: the grader runs the original, so re-fetch it from the "
                        "released notebook\n" + message).strip()
         cells.append(CellResult(grade_id, title, points, tier_of.get(grade_id), status, earned, message, stdout,
-                                index in edited))
+                                index in edited, grader_scored=handed_in(work.cells[index])
+                                or "hand_in(" in nb.cells[index].source))
 
     present = {cell.grade_id for cell in cells}
     for manifest_cell in assignment.cells if assignment else ():
@@ -414,7 +430,7 @@ def format_report(report: Report) -> str:
         if cell.title != title:
             title = cell.title
             lines += ["", title or "(untitled exercise)"]
-        score = f"{_points(cell.earned)}/{_points(cell.points)}"
+        score = f"grader/{_points(cell.points)}" if cell.grader_scored else f"{_points(cell.earned)}/{_points(cell.points)}"
         tier = f"  [{cell.tier}]" if cell.tier else ""
         lines.append(f"  {LABELS[cell.status]:<13}  {cell.grade_id:<{width}}  {score:>7}{tier}")
         lines += [f"  {'':<13}  {line}" for line in cell.message.splitlines()]
@@ -429,6 +445,10 @@ def format_report(report: Report) -> str:
     counts = {status: sum(c.status == status for c in report.cells) for status in LABELS}
     summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     lines += ["", f"{len(report.cells)} visible tests: {summary}.", HIDDEN_TESTS_NOTE]
+    by_grader = sum(cell.points for cell in report.cells if cell.grader_scored)
+    if by_grader:
+        lines.append(f"{_points(by_grader)} points (marked grader/N) are awarded only by the grader, which scores "
+                     "the answers your tests hand in against data it keeps: no check on your machine can award them.")
     return "\n".join(lines)
 
 

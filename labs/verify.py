@@ -5,7 +5,9 @@ In a scratch copy of the course it grades the instructor's solution as two diffe
 (each on their own data), the released notebook untouched, and every plausible-wrong variant
 the lab ships in ``source/<id>/variants.toml``. It passes only when both solutions earn full
 marks, the released notebook earns 0 on every autograded cell, and every wrong variant scores
-strictly between 0 and full marks.
+strictly between 0 and full marks. With ``--cheats FILE`` (``[[cheat]]`` entries, as in
+``tests/cheating/``) it also grades each cheating submission in the same cohort and fails unless
+each earns exactly what the released notebook earns: nothing.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from typing import Callable
 import nbformat
 from nbgrader.api import Gradebook
 
-from labs.course import (filled_notebook, load_variants, nbgrader, notebook_path, scratch_course,
+from labs.course import (Variant, filled_notebook, load_variants, nbgrader, notebook_path, scratch_course,
                          write_submission)
 from labs.grading import GradingOptions, grade, raise_for_grader_faults
 from labs.manifest import Manifest, load_manifest
@@ -26,6 +28,9 @@ from labs.manifest import Manifest, load_manifest
 SOLUTION_LEARNERS = ("learner-ada", "learner-grace")
 RELEASED_LEARNER = "learner-blank"
 TOLERANCE = 1e-6
+AS_RELEASED = "what the release earns"
+# how a lab the grader scores (grader/preprocessors.py) explains a cell that lost points
+GRADER_MESSAGE = "SCORED by the grader"
 
 
 @dataclass
@@ -60,6 +65,8 @@ def _graded_cell_outputs(notebook_file: Path) -> tuple[dict[str, str], dict[str,
                 messages[grade_id] = f"{output.get('ename')}: {output.get('evalue')}".strip()[:300]
             elif output.get("output_type") == "stream" and output.get("name") == "stderr":
                 messages.setdefault(grade_id, "stderr: " + output.get("text", "").strip()[:300])
+            elif output.get("output_type") == "stream" and output.get("text", "").startswith(GRADER_MESSAGE):
+                messages.setdefault(grade_id, output["text"].strip()[:300])
             elif output.get("output_type") == "execute_result":
                 value = output.get("data", {}).get("text/plain", "")
                 try:
@@ -82,13 +89,17 @@ def _judge(outcome: Outcome, messages: dict[str, str], unreadable: dict[str, str
         for grade_id, (score, _) in outcome.cell_scores.items():
             if score > TOLERANCE:
                 outcome.problems.append(f"{grade_id}: earned {score:g} with no answer written")
+    elif outcome.expectation == AS_RELEASED:
+        for grade_id, (score, _) in outcome.cell_scores.items():
+            if score > TOLERANCE:
+                outcome.problems.append(f"{grade_id}: the cheat earned {score:g} -- {messages.get(grade_id, '')}")
     elif not TOLERANCE < outcome.score < outcome.max_score - TOLERANCE:
         outcome.problems.append(f"scored {outcome.score:g} of {outcome.max_score:g}; a wrong variant must "
                                 "score strictly between 0 and full marks")
 
 
 def verify_assignment(course_dir: Path, assignment_id: str, manifest: Manifest,
-                      echo: Callable[[str], None] = print) -> list[Outcome]:
+                      echo: Callable[[str], None] = print, cheats: list[Variant] = ()) -> list[Outcome]:
     manifest_points = manifest.assignment(assignment_id).points
     variants = load_variants(course_dir, assignment_id)
     with scratch_course(course_dir, [assignment_id]) as scratch:
@@ -107,6 +118,12 @@ def verify_assignment(course_dir: Path, assignment_id: str, manifest: Manifest,
             write_submission(scratch, assignment_id, learner,
                              filled_notebook(release_nb, source_nb, replacements=variant.cells))
             plan.append((learner, variant.name, "between 0 and full"))
+        for cheat in cheats:
+            # a cheat only replaces answer cells; the release earns 0 everywhere, so must it
+            learner = f"cheat-{cheat.name}"
+            write_submission(scratch, assignment_id, learner,
+                             filled_notebook(release_nb, release_nb, replacements=cheat.cells))
+            plan.append((learner, cheat.name, AS_RELEASED))
 
         started = time.perf_counter()
         # the instructor's own grading path: rebuilt notebooks, the policy, the sandbox, the guard
@@ -148,12 +165,13 @@ def format_table(assignment_id: str, outcomes: list[Outcome]) -> str:
 
 
 def verify(course_dir: Path, assignment_ids: list[str] | None = None, *, manifest: Manifest | None = None,
-           echo: Callable[[str], None] = print) -> bool:
-    """Verify each assignment; print a table per assignment; True when every check holds."""
+           echo: Callable[[str], None] = print, cheats: dict[str, list[Variant]] | None = None) -> bool:
+    """Verify each assignment (and grade its ``cheats``, which must earn what the release earns);
+    print a table per assignment; True when every check holds."""
     manifest = manifest or load_manifest()
     all_ok = True
     for assignment_id in assignment_ids or manifest.ids:
-        outcomes = verify_assignment(course_dir, assignment_id, manifest, echo)
+        outcomes = verify_assignment(course_dir, assignment_id, manifest, echo, (cheats or {}).get(assignment_id, []))
         echo(format_table(assignment_id, outcomes))
         all_ok = all_ok and all(o.ok for o in outcomes)
     return all_ok

@@ -51,9 +51,13 @@ def test_lab_meets_the_exercise_rules(assignment):
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", MANIFEST.ids)
 def test_labs_verify_with_no_network(assignment):
-    """Solution full marks for two learners, release zero everywhere, wrong variants in between --
-    all of it inside a network namespace with only loopback, as a laptop on a plane."""
-    command = f"ip link set lo up && exec {sys.executable} -m labs.cli verify {assignment}"
+    """Solution full marks for two learners, release zero everywhere, wrong variants in between, and
+    every cheating submission of tests/cheating/<lab>.toml (built only from the release and the
+    learner's package) exactly what the release earns -- all of it inside a network namespace with
+    only loopback, as a laptop on a plane."""
+    cheats = REPO / "tests" / "cheating" / f"{assignment}.toml"
+    with_cheats = f" --cheats {cheats}" if cheats.exists() else ""
+    command = f"ip link set lo up && exec {sys.executable} -m labs.cli verify {assignment}{with_cheats}"
     result = subprocess.run(["unshare", "-n", "sh", "-c", command], cwd=REPO, capture_output=True, text=True)
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,20 +1,28 @@
-"""Per-learner synthetic datasets.
+"""Per-learner synthetic datasets, as a learner's notebook sees them.
 
 Every dataset is a pure function of ``(name, seed)``: the generator draws all randomness from
 :func:`rng_for` (numpy) and :func:`faker_for` (Faker, seeded with ``seed_instance``) and
 returns the data together with its *ground truth* (where PII was planted, which rows are
-duplicates, ...). Notebooks call :func:`load` and get the current learner's data; hidden tests
-compare learners' answers with ``truth``.
+duplicates, ...). A generator is registered with :func:`dataset`, which also records the
+datasheet text that ``labs datasets`` writes next to the self-study CSV in ``labs/data/``.
 
-A generator is registered with :func:`dataset`, which also records the datasheet text that
-``labs datasets`` writes next to the self-study CSV in ``datasets/``.
+**Learners receive data, not generators.** The generators of the labs graded by the grader
+(``grader/datasets/``, see ``docs/course-design.md``) are not in this package: :func:`load`
+reads the learner's *materialized* files (a CSV and its column types) from :func:`data_dir` --
+on the hub the folder the hub filled for this learner, at grading the folder ``labs grade``
+filled, offline the committed self-study files -- and returns them without any truth. The
+generators still in this package (:func:`specs`) belong to labs that have not moved to
+grader-side scoring yet; their :func:`load` generates as before.
 """
 from __future__ import annotations
 
 import hashlib
 import importlib
+import json
+import os
 import pkgutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -29,14 +37,22 @@ NOT_GENERATORS = {"files"}
 FAKER_LOCALE = "en_US"
 
 
+#: Where a learner's materialized data is (set by the hub's spawner and by the grader).
+DATA_DIR_VARIABLE = "LABS_DATA_DIR"
+SELF_STUDY_DIR = Path(__file__).resolve().parent.parent / "data"
+COLUMN_TYPES_SUFFIX = ".columns.json"
+
+
 @dataclass(frozen=True)
 class Dataset:
-    """One generated table and the facts the generator planted in it."""
+    """One table for a learner. ``truth`` (what the generator planted) exists only where this
+    package still generates the data itself (:func:`specs`); materialized data has none:
+    the answer key stays with the grader."""
 
     name: str
-    seed: int
     data: pd.DataFrame
-    truth: dict[str, Any] = field(repr=False)
+    seed: int | None = None
+    truth: dict[str, Any] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -77,9 +93,9 @@ def _import_generators() -> None:
 
 
 def specs() -> dict[str, DatasetSpec]:
-    """Every registered dataset, by name."""
+    """Every dataset this package still generates itself, by name (the others are materialized)."""
     _import_generators()
-    return dict(sorted(_REGISTRY.items()))
+    return {name: spec for name, spec in sorted(_REGISTRY.items()) if spec.generate.__module__.startswith(__name__)}
 
 
 def _name_key(name: str) -> int:
@@ -98,12 +114,50 @@ def faker_for(name: str, seed: int) -> Faker:
     return fake
 
 
+def data_dir() -> Path:
+    """The folder this learner's materialized data is read from: ``LABS_DATA_DIR`` when the hub
+    or the grader set it, else the self-study files that ship with the package."""
+    configured = os.environ.get(DATA_DIR_VARIABLE, "").strip()
+    return Path(configured) if configured else SELF_STUDY_DIR
+
+
+def write_frame(frame: pd.DataFrame, folder: Path, name: str) -> None:
+    """Materialize one table: ``<name>.csv`` and its column types (so ``"02139"`` stays a string)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.csv").write_text(frame.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
+    types = {column: str(dtype) for column, dtype in frame.dtypes.items()}
+    (folder / f"{name}{COLUMN_TYPES_SUFFIX}").write_text(json.dumps(types, indent=1) + "\n", encoding="utf-8")
+
+
+def read_frame(folder: Path, name: str) -> pd.DataFrame:
+    """A table written by :func:`write_frame`, with its column types."""
+    csv, types_file = folder / f"{name}.csv", folder / f"{name}{COLUMN_TYPES_SUFFIX}"
+    if not csv.is_file() or not types_file.is_file():
+        raise FileNotFoundError(
+            f"dataset {name!r} is not in your data folder {folder} ({csv.name} and {types_file.name} expected). "
+            f"On the hub, restart your server (Hub Control Panel -> Stop My Server, then Start) so the hub "
+            f"materializes your data again; offline, unset {DATA_DIR_VARIABLE} to use the self-study data.")
+    types = json.loads(types_file.read_text(encoding="utf-8"))
+    text_columns = {column: str for column, dtype in types.items() if dtype in ("str", "object", "string")}
+    frame = pd.read_csv(csv, dtype=text_columns, keep_default_na=False, na_values={c: [""] for c in types
+                                                                                   if c not in text_columns})
+    return frame.astype({column: dtype for column, dtype in types.items() if column not in text_columns})
+
+
 def load(name: str, seed: int | None = None, *, learner: str | None = None) -> Dataset:
-    """Generate dataset ``name`` for a seed, or for a learner (default: the current learner)."""
-    all_specs = specs()
-    if name not in all_specs:
-        raise KeyError(f"unknown dataset {name!r}; available: {', '.join(all_specs)}")
-    if seed is None:
-        seed = learner_seed(learner if learner is not None else current_learner())
-    frame, truth = all_specs[name].generate(seed)
-    return Dataset(name=name, seed=seed, data=frame, truth=truth)
+    """This learner's dataset ``name``.
+
+    Materialized datasets are read from :func:`data_dir` (``seed`` and ``learner`` do not apply:
+    only the grader can make another learner's or a held-out variant). Datasets still generated
+    here are generated for a seed, or for a learner (default: the current learner).
+    """
+    generated_here = specs()
+    if name in generated_here:
+        if seed is None:
+            seed = learner_seed(learner if learner is not None else current_learner())
+        frame, truth = generated_here[name].generate(seed)
+        return Dataset(name=name, data=frame, seed=seed, truth=truth)
+    if seed is not None or learner is not None:
+        raise ValueError(f"dataset {name!r} is materialized for you by the course; another seed or learner "
+                         "is not available in a notebook (held-out data stays with the grader)")
+    return Dataset(name=name, data=read_frame(data_dir(), name))

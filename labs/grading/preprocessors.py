@@ -10,6 +10,10 @@ every ``nbgrader autograde`` of this course (through ``labs grade`` or not) uses
     CheckReceipts     after execution: a test cell without a valid receipt gets an error output
                       (0 points); the instrumentation is removed again, and what was found is
                       recorded in the notebook's metadata (``labs_grading``) for ``labs grade``
+
+For a lab the grader scores (``grader/preprocessors.py``: its test cells hand answers in and
+the grader scores them after execution), the guard is defence in depth and a source of integrity
+flags only: no receipt key enters the kernel, and a receipt decides nothing.
 """
 from __future__ import annotations
 
@@ -101,10 +105,16 @@ class GuardTests(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict):
         from labs.grading.policy import defined_names, read_names
 
-        key = secrets.token_hex(32)
-        # The kernel inherits this process's environment; the guard reads the key and removes it.
-        os.environ[KEY_VARIABLE] = key
-        resources.setdefault("labs_grading", {})["key"] = key
+        state = resources.setdefault("labs_grading", {})
+        if state.get("grader_scored"):
+            # The grader scores this lab from handed-in answers (grader/preprocessors.py): a receipt
+            # decides nothing, and no key enters the learner's kernel.
+            os.environ.pop(KEY_VARIABLE, None)
+        else:
+            key = secrets.token_hex(32)
+            # The kernel inherits this process's environment; the guard reads the key and removes it.
+            os.environ[KEY_VARIABLE] = key
+            state["key"] = key
         modules = {"labs.checks"}
         tested_builtins: set[str] = set()
         cells = []
@@ -196,13 +206,13 @@ class CheckReceipts(NbGraderPreprocessor):
                         findings.append(f"the grading guard could not start: {output.get('ename')}: {output.get('evalue')}")
                 continue
             if _is_test(cell) and METADATA in cell.metadata:
-                self._settle(cell, key, findings)
+                self._settle(cell, key, findings, keyed=bool(key))
             cells.append(cell)
         nb.cells = cells
         return nb, resources
 
     @staticmethod
-    def _settle(cell, key: bytes, findings: list[str]) -> None:
+    def _settle(cell, key: bytes, findings: list[str], keyed: bool) -> None:
         grade_id = _nbgrader(cell)["grade_id"]
         expected = receipt_mac(key, grade_id)
         outputs, valid = [], False
@@ -216,7 +226,7 @@ class CheckReceipts(NbGraderPreprocessor):
         for error in errors:
             if error.get("ename") == INTEGRITY_ERROR:
                 findings.append(f"tampering: {error.get('evalue')}")
-        if not valid and not errors:
+        if keyed and not valid and not errors:
             # first: nbgrader scores a cell by its first error or execute_result output
             outputs.insert(0, from_dict({
                 "output_type": "error", "ename": INTEGRITY_ERROR,

@@ -140,7 +140,7 @@ class Grader:
             sandbox.write_kernelspec(jupyter_path)
             sockets = private / "k"
             sockets.mkdir()
-            read_only = [*sandbox.python_read_only_paths(), str(self.course.root / "datasets")]
+            read_only = sandbox.python_read_only_paths()
             config = sandbox.SandboxConfig(read_only=tuple(read_only), home_template=str(self._home_template()),
                                            limits=self.options.limits)
             env.update({"JUPYTER_PATH": str(jupyter_path), sandbox.ENV_CONFIG: config.to_env(),

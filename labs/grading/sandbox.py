@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REQUIRED_TOOLS = ("bwrap", "prlimit", "setpriv")
+DATA_DIR_VARIABLE = "LABS_DATA_DIR"  # labs.datasets.DATA_DIR_VARIABLE; this module stays import-light
 KERNEL_NAME = "python3"
 UNPRIVILEGED_UID = 65534  # nobody
 UNPRIVILEGED_GID = 65534  # nogroup
@@ -135,6 +136,10 @@ def sandbox_command(kernel_argv: list[str], *, scratch: Path, home: Path, socket
                LABS_CACHE_DIR=str(home / ".cache" / "ai-safety-labs"),
                MPLCONFIGDIR=str(home / ".config" / "matplotlib"), MPLBACKEND="agg",
                PYTHONDONTWRITEBYTECODE="1", TMPDIR="/tmp")
+    # The learner's materialized data and held-out inputs (grader/preprocessors.py), read-only.
+    data_dir = os.environ.get(DATA_DIR_VARIABLE, "")
+    if data_dir:
+        env[DATA_DIR_VARIABLE] = data_dir
     command = ["bwrap", "--die-with-parent", "--new-session",
                "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                "--hostname", "sandbox", "--clearenv"]
@@ -145,7 +150,7 @@ def sandbox_command(kernel_argv: list[str], *, scratch: Path, home: Path, socket
                 # world-writable like on any system: joblib and multiprocessing need /dev/shm
                 "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
                 "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm"]
-    read_only = [path for path in config.read_only if Path(path).exists()]
+    read_only = [path for path in (*config.read_only, data_dir) if path and Path(path).exists()]
     writable = [str(path) for path in (scratch, home, sockets)]
     # bwrap creates the parents of a mount point owned by root with mode 0700; the unprivileged
     # kernel must be able to walk through them.

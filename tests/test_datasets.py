@@ -1,10 +1,16 @@
-"""The dataset registry and the committed self-study files."""
+"""The dataset registry, the learner-side loader of materialized data, and the committed
+self-study files. Every dataset of the course is checked, wherever its generator lives: those in
+grader/datasets/ (learners get files) and those labs.datasets still generates (labs whose
+scoring has not moved to the grader yet)."""
 import numpy as np
 import pandas as pd
 import pytest
 
-from labs.datasets import faker_for, files, load, rng_for, specs
-from tests.conftest import REPO
+from grader import self_study as files
+from grader.datasets import generate, grader_side, specs
+from grader.scoring import Context
+from labs.datasets import DATA_DIR_VARIABLE, SELF_STUDY_DIR, faker_for, load, read_frame, rng_for, write_frame
+from labs.datasets import specs as generated_in_the_kernel
 
 
 def _assert_same(first, second, where="truth"):
@@ -29,7 +35,7 @@ def _assert_same(first, second, where="truth"):
 
 def test_every_dataset_is_a_pure_function_of_name_and_seed():
     for name in specs():
-        first, second = load(name, seed=7), load(name, seed=7)
+        first, second = generate(name, 7), generate(name, 7)
         pd.testing.assert_frame_equal(first.data, second.data)
         _assert_same(first.truth, second.truth, f"{name}.truth")
 
@@ -41,11 +47,19 @@ def test_every_dataset_has_a_complete_datasheet():
 
 def test_learners_get_different_data():
     for name in specs():
-        assert not load(name, learner="ada").data.equals(load(name, learner="grace").data), name
+        assert not generate(name, 1).data.equals(generate(name, 2).data), name
+
+
+def test_learners_data_is_keyed_with_the_course_secret():
+    ada, grace = Context("any", "ada", b"k" * 32), Context("any", "grace", b"k" * 32)
+    ada_elsewhere = Context("any", "ada", b"j" * 32)
+    assert ada.data_seed() != grace.data_seed() and ada.data_seed() != ada_elsewhere.data_seed()
+    assert ada.data_seed() == Context("other-lab", "ada", b"k" * 32).data_seed()  # one seed for all labs
+    assert ada.seed("held-out") != Context("other-lab", "ada", b"k" * 32).seed("held-out")
 
 
 def test_default_learner_is_the_current_one(monkeypatch):
-    for name in specs():
+    for name in generated_in_the_kernel():
         monkeypatch.setenv("LABS_LEARNER", "ada")
         as_ada = load(name)
         pd.testing.assert_frame_equal(as_ada.data, load(name, learner="ada").data)
@@ -56,7 +70,7 @@ def test_default_learner_is_the_current_one(monkeypatch):
 
 def test_unknown_dataset_names_the_available_ones():
     with pytest.raises(KeyError, match="available: "):
-        load("no-such-dataset", seed=1)
+        generate("no-such-dataset", 1)
 
 
 def test_random_sources_are_isolated_per_dataset_and_seed():
@@ -69,12 +83,46 @@ def test_random_sources_are_isolated_per_dataset_and_seed():
 def test_every_column_of_every_dataset_is_documented():
     for name, spec in specs().items():
         for seed in range(5):
-            undocumented = set(load(name, seed=seed).data.columns) - set(spec.fields)
+            undocumented = set(generate(name, seed).data.columns) - set(spec.fields)
             assert not undocumented, f"{name}: datasheet lacks {undocumented}"
 
 
 def test_committed_datasets_match_regeneration():
-    assert files.differences(REPO / "datasets") == []
+    assert files.differences(SELF_STUDY_DIR) == []
+
+
+def test_materialized_tables_keep_their_column_types(tmp_path):
+    for name in specs():
+        frame = generate(name, 3).data
+        write_frame(frame, tmp_path, name)
+        pd.testing.assert_frame_equal(read_frame(tmp_path, name), frame.reset_index(drop=True), obj=name)
+
+
+def test_a_learner_loads_materialized_data_without_truth(tmp_path, monkeypatch):
+    name = sorted(grader_side())[0]
+    made = generate(name, 11)
+    write_frame(made.data, tmp_path, name)
+    monkeypatch.setenv(DATA_DIR_VARIABLE, str(tmp_path))
+    mine = load(name)
+    pd.testing.assert_frame_equal(mine.data, made.data.reset_index(drop=True))
+    assert mine.truth is None and mine.seed is None
+    with pytest.raises(ValueError, match="held-out data stays with the grader"):
+        load(name, seed=5)
+    with pytest.raises(ValueError, match="held-out data stays with the grader"):
+        load(name, learner="grace")
+    monkeypatch.setenv(DATA_DIR_VARIABLE, str(tmp_path / "empty"))
+    with pytest.raises(FileNotFoundError, match="restart your server"):
+        load(name)
+
+
+def test_without_a_data_folder_learners_get_the_self_study_data(monkeypatch):
+    monkeypatch.delenv(DATA_DIR_VARIABLE, raising=False)
+    for name in grader_side():
+        pd.testing.assert_frame_equal(load(name).data, read_frame(SELF_STUDY_DIR, name))
+
+
+def test_the_learners_package_generates_none_of_the_grader_side_datasets():
+    assert not set(grader_side()) & set(generated_in_the_kernel())
 
 
 def test_check_reports_stale_missing_and_stray_files(tmp_path):

@@ -17,8 +17,8 @@ def test_demo_runs_twice_with_the_same_result(tmp_path):
     course = tmp_path / "course"
     course.mkdir()
     shutil.copy2(REPO / "nbgrader_config.py", course)
-    for folder in ("source", "release"):
-        shutil.copytree(REPO / folder, course / folder)
+    for folder in ("source", "release", "grader"):  # grader/: the course's grader-only part
+        shutil.copytree(REPO / folder, course / folder, ignore=shutil.ignore_patterns("__pycache__"))
 
     def run_demo(*assignments):
         result = subprocess.run([sys.executable, "-m", "labs.cli", "--course-dir", str(course), "demo", *assignments],

@@ -1,7 +1,7 @@
 """Who is working on this notebook, and therefore whose data it sees.
 
-The learner id is resolved in exactly one place, in this order (CURRICULUM.md, "Per-learner
-data"): an explicit ``LABS_LEARNER`` setting, else the nbgrader autograde directory
+The learner id is resolved in exactly one place, in this order (docs/course-design.md,
+"Per-learner data"): an explicit ``LABS_LEARNER`` setting, else the nbgrader autograde directory
 (``autograded/<student>/<assignment>/``), else ``JUPYTERHUB_USER``, else ``self-study``.
 The learner in JupyterLab and the autograder grading them therefore see the same data.
 """

@@ -33,7 +33,7 @@ def test_datasets_command_check_passes():
 
 @pytest.mark.parametrize("assignment", MANIFEST.assignments, ids=lambda a: a.id)
 def test_lab_meets_the_exercise_rules(assignment):
-    """CURRICULUM.md's rules for a lab: enough graded cells, hidden tests, a plot, wrong variants."""
+    """The course design's rules for a lab: enough graded cells, hidden tests, a plot, wrong variants."""
     notebook = nbformat.read(REPO / "source" / assignment.id / f"{assignment.id}.ipynb", as_version=4)
     sources = [cell.source for cell in notebook.cells]
     assert len(assignment.cells) >= 8

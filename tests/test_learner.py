@@ -1,4 +1,4 @@
-"""The learner id is resolved in one place, in the order CURRICULUM.md gives."""
+"""The learner id is resolved in one place, in the order docs/course-design.md gives."""
 import pytest
 
 from labs.learner import SELF_STUDY, current_learner, learner_seed

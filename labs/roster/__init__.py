@@ -4,7 +4,7 @@
     store.py      the roster's own database: HR learner directory and completions ledger
     directory.py  ``labs learners import FILE``: validate the HR export, register learners
     grades.py     aggregate reads of nbgrader's gradebook (scores, penalties, flags, pass rates)
-    rules.py      tiers, reach dates, completions, statuses: CURRICULUM.md in code
+    rules.py      tiers, reach dates, completions, statuses: docs/course-design.md in code
     feedback.py   the ungraded feedback cell that ends every lab, and its safe reader
     report.py     the one implementation behind ``labs roster`` and the nbgrader exporter
     export.py     CSV / JSON / insight CSV writers; html.py the self-contained HTML report

@@ -1,4 +1,4 @@
-"""The roster's rules (CURRICULUM.md, "Tiers and who needs them" and "The proficiency roster").
+"""The roster's rules (docs/course-design.md, "Tiers and who needs them" and "The proficiency roster").
 
 Scores: for tier t and competency c, *possible* is the manifest points of the cells of tier <= t
 and competency c, *earned* the learner's points on them (0 when not submitted; manual grades and

@@ -47,7 +47,7 @@ configure_feedback(c)
 
 # ---- Roster ---------------------------------------------------------------------------------
 # The proficiency roster (`labs roster`, `nbgrader export --exporter=labs.roster.RosterExportPlugin`)
-# reads these; see labs/roster/policy.py for every option. Configuration, not code (CURRICULUM.md).
+# reads these; see labs/roster/policy.py for every option. Configuration, not code (docs/course-design.md).
 c.RosterPolicy.pass_mark = 0.8
 c.RosterPolicy.role_tiers = {
     "software-engineer": "F",

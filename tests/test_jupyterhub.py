@@ -8,7 +8,7 @@ exchange with ``nbgrader release_assignment``, and checks, through the hub's pro
 
 - learner-ada's server starts and nbgrader's assignment list answers for her with the release,
   and she can fetch it into her home;
-- a kernel on her server sees her hub name, so ``labs`` generates her data (CURRICULUM.md,
+- a kernel on her server sees her hub name, so ``labs`` generates her data (docs/course-design.md,
   "Per-learner data");
 - the grader service (the formgrader, in the course directory) answers an instructor and refuses
   a learner.

@@ -81,8 +81,11 @@ class SandboxedKernel:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
+    from grader.secret import course_secret
+
     course = tmp_path_factory.mktemp("sandbox") / "course"
     shutil.copytree(GRADING_COURSE, course)
+    course_secret(course)  # the course secret exists before any kernel starts, as `labs grade` makes it
     return course
 
 
@@ -154,14 +157,35 @@ print(json.dumps({{"host_loopback": attempt(tcp), "internet": attempt(udp),
 
 
 def test_course_files_and_gradebook_cannot_be_read(kernel, course):
+    from grader.secret import secret_path
+
+    # The course's secret and the grader-only files of the repository the grader runs from exist
+    # on the grader's side.
+    grader_only = [secret_path(course), course / ".secrets", REPO / "grader" / "__init__.py", REPO / "grader",
+                   REPO / "grader" / "secret.py", REPO / "grader" / "scoring.py",
+                   *sorted((REPO / "grader" / "datasets").glob("*.py")),
+                   *sorted((REPO / "grader" / "scorers").glob("*.py")),
+                   *sorted((REPO / "grader" / "heldout").rglob("*.toml"))]
+    assert all(path.exists() for path in grader_only) and len(grader_only) > 8
     secrets = [course / "source" / "integrity" / "integrity.ipynb", course / "gradebook.db",
                course / "nbgrader_config.py", Path("/root") / ".bashrc", Path(__file__),
-               # the repository the grader runs from: its labs package is mounted, its solutions are not
-               REPO / "source" / "sanitization" / "sanitization.ipynb", REPO / "nbgrader_config.py"]
+               # the repository the grader runs from: its labs package is mounted, its solutions,
+               # its grader-only package and its course secret are not
+               REPO / "source" / "sanitization" / "sanitization.ipynb", REPO / "nbgrader_config.py",
+               REPO / ".secrets" / "course-secret", *grader_only]
     info = kernel.probe(ATTEMPT + f"""
+import importlib.util, os
 paths = {[str(p) for p in secrets]!r}
-print(json.dumps({{p: attempt(lambda p=p: open(p, "rb").read(1)) for p in paths}}))
+found = {{p: attempt(lambda p=p: open(p, "rb").read(1)) for p in paths}}
+found.update({{p + "/": attempt(lambda p=p: os.listdir(p)) for p in paths}})
+found["import grader"] = attempt(lambda: __import__("grader.secret"))
+found["environment"] = dict(os.environ)
+print(json.dumps(found))
 """)
+    assert info.pop("import grader") == "ModuleNotFoundError"
+    secret = secret_path(course).read_text().strip()
+    for name, value in info.pop("environment").items():
+        assert secret not in value and str(secret_path(course)) not in value, name
     for path, result in info.items():
         assert result in ("FileNotFoundError", "PermissionError"), (path, result)
     listing = kernel.probe(f"""

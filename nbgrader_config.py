@@ -36,9 +36,16 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from grader.preprocessors import configure_scoring  # noqa: E402
+try:
+    from grader.preprocessors import configure_scoring  # noqa: E402
+except ImportError as missing:
+    # A copy of the course without its grader-only part must never grade: nbgrader would ignore a
+    # failing config file and fall back to scoring in the learner's kernel.
+    from labs.grading.preprocessors import refuse_autograde  # noqa: E402
 
-configure_scoring(c)
+    refuse_autograde(c, f"the course's grader/ cannot be imported ({missing})")
+else:
+    configure_scoring(c)
 # Learners' feedback (`nbgrader generate_feedback`) shows every test's score and message, never
 # the hidden tests' code, not even in a traceback (labs/grading/feedback.py).
 from labs.grading.feedback import configure_feedback  # noqa: E402

@@ -209,3 +209,38 @@ def test_the_kernel_gets_its_data_folder_and_no_receipt_key(monkeypatch, tmp_pat
     finally:
         ScoreCollected(config=Config()).preprocess(nb, resources)
     assert not os.path.exists(folder) and "LABS_DATA_DIR" not in os.environ
+
+
+@pytest.mark.slow
+def test_a_course_copy_without_its_grader_part_refuses_to_grade(tmp_path):
+    """nbgrader ignores a config file that fails to load and would score in the kernel: instead the
+    course's config makes every autograde fail, and labs grade records nothing."""
+    import shutil
+    import subprocess
+    import sys
+
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    from labs.course import filled_notebook, nbgrader, notebook_path, write_submission
+    from tests.conftest import REPO
+
+    course = tmp_path / "course"
+    shutil.copytree(REPO / "source" / "foundations", course / "source" / "foundations")
+    shutil.copy2(REPO / "nbgrader_config.py", course)
+    nbgrader(["generate_assignment", "foundations", "--force"], course)
+    release = nbformat.read(notebook_path(course, "release", "foundations"), as_version=4)
+    source = nbformat.read(notebook_path(course, "source", "foundations"), as_version=4)
+    write_submission(course, "foundations", "learner-ada", filled_notebook(release, source))
+    result = subprocess.run([sys.executable, "-m", "labs.cli", "--course-dir", str(course), "grade", "foundations",
+                             "--no-sandbox"], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "this course directory cannot grade: the course's grader/ cannot be imported" in result.stdout
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submissions = gradebook.find_assignment("foundations").submissions
+        # nbgrader opens the submission before the chain runs; no cell was scored
+        assert all(grade.auto_score is None for sub in submissions for nb in sub.notebooks for grade in nb.grades)
+    from labs.grading.journal import Journal
+
+    # nothing recorded: a rerun from the repository grades this learner
+    assert Journal(f"sqlite:///{course / 'gradebook.db'}").claim("foundations", "learner-ada", None, False) is None

@@ -26,13 +26,14 @@ import secrets
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import Integer, Unicode
 
 from labs.grading.guard import KEY_VARIABLE, RECEIPT_MIME, receipt_mac
 
 GUARD = "_labs_guard"
 METADATA = "labs_grading"
 INTEGRITY_ERROR = "GradingIntegrityError"
+REFUSAL = "this course directory cannot grade"
 
 
 def _nbgrader(cell) -> dict:
@@ -248,3 +249,19 @@ def configure_autograde(c) -> None:
         IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
         CheckCellMetadata,
     ]
+
+
+class RefuseToGrade(NbGraderPreprocessor):
+    """Stands in for the whole autograde chain when the course cannot score safely."""
+
+    reason = Unicode("", help="Why this course directory cannot grade.").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict):
+        raise RuntimeError(f"{REFUSAL}: {self.reason}. Grade from the course "
+                           "repository, which holds grader/ beside source/ (see docs/instructors-guide.md)")
+
+
+def refuse_autograde(c, reason: str) -> None:
+    """Make every autograde of this course fail loudly, with ``reason`` (nothing is scored)."""
+    c.Autograde.autograde_preprocessors = [RefuseToGrade]
+    c.RefuseToGrade.reason = reason

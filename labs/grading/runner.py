@@ -18,7 +18,7 @@ import nbformat
 from labs.course import CourseError
 from labs.grading import policy, sandbox
 from labs.grading.journal import Journal, Outcome
-from labs.grading.preprocessors import METADATA
+from labs.grading.preprocessors import METADATA, REFUSAL
 from labs.grading.submission import Submission, rebuild, unanswered
 
 STAGING = ".grading"
@@ -196,6 +196,9 @@ class Grader:
                 return f"grading took over {self.options.learner_timeout} s and was stopped"
             errors = [line for line in output.splitlines() if "[AutogradeApp | ERROR]" in line
                       and not any(handled in line for handled in HANDLED_KERNEL_ERRORS)]
+            refused = [line.strip() for line in output.splitlines() if REFUSAL in line]
+            if refused:
+                return refused[-1]
             if process.returncode != 0 or errors:
                 tail = [line for line in output.strip().splitlines() if line.strip()][-3:]
                 return "nbgrader autograde failed: " + " | ".join(tail)
@@ -240,6 +243,10 @@ class Grader:
         try:
             staged, reasons = self._stage(assignment, student, folder)
             failure = self._autograde(assignment, student)
+            if failure and REFUSAL in failure:
+                # the course cannot score at all (its grader/ is missing): the grader's fault, not the
+                # learner's; nothing is recorded and a rerun grades them
+                raise CourseError(failure)
             if failure:
                 # Whatever happened, the learner's record must not keep a stale or missing grade:
                 # grade the unanswered release (0 everywhere) and say why.

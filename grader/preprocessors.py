@@ -25,7 +25,7 @@ from traitlets import Integer
 
 from grader.materialize import grading_data
 from grader.scoring import Answers, Context, Score, scorer_for
-from grader.secret import course_secret
+from grader.secret import course_secret, secret_path
 from labs.answers import ANSWER_MIME, MAX_ANSWER_BYTES, MAX_NAME_LENGTH
 from labs.datasets import DATA_DIR_VARIABLE
 from labs.grading.preprocessors import METADATA
@@ -42,6 +42,15 @@ def _is_test(cell) -> bool:
     return cell.cell_type == "code" and bool(info.get("grade")) and not info.get("solution")
 
 
+def _graded_before(db_url: str, course_id: str) -> bool:
+    """Whether the gradebook holds points already earned on a lab the grader scores."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url, course_id) as gradebook:
+        return any(submission.score for assignment in gradebook.assignments if scorer_for(assignment.name)
+                   for submission in assignment.submissions)
+
+
 class _ScoredLab(NbGraderPreprocessor):
     def _context(self, resources: dict):
         info = resources.get("nbgrader", {})
@@ -52,7 +61,11 @@ class _ScoredLab(NbGraderPreprocessor):
         root = Path(CourseDirectory(config=self.config).root)
         state = resources.setdefault("labs_grading", {})
         if "context" not in state:
-            state["context"] = Context(lab=lab, learner=learner, secret=course_secret(root))
+            coursedir = CourseDirectory(config=self.config)
+            # never a new secret for a course that has graded with one (only asked when it is missing)
+            may_create = secret_path(root).exists() or not _graded_before(coursedir.db_url, coursedir.course_id)
+            secret = course_secret(root, may_create=may_create)
+            state["context"] = Context(lab=lab, learner=learner, secret=secret)
         return scorer, state["context"]
 
 

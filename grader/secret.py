@@ -30,18 +30,19 @@ def secret_path(course_dir: Path) -> Path:
     return Path(configured) if configured else Path(course_dir) / DEFAULT_LOCATION
 
 
-def course_secret(course_dir: Path) -> bytes:
-    """The secret, created on first use (atomically: two graders starting at once agree)."""
+def course_secret(course_dir: Path, may_create: bool = True) -> bytes:
+    """The secret, created on first use when ``may_create`` (atomically: two graders starting at
+    once agree). A caller that knows work was graded under a secret passes ``may_create=False``:
+    a missing secret then is an error, not a new secret that silently changes everyone's data."""
     path = secret_path(course_dir)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write(secrets.token_hex(SECRET_BYTES) + "\n")
+        if not may_create:
+            raise SecretError(f"the course secret {path} is missing, but submissions were already graded with one: "
+                              f"restore it from the backup (or set {SECRET_FILE_VARIABLE} to where it is). A new "
+                              "secret would give every learner other data and other held-out items than they "
+                              "were graded on; to start over on purpose, create the file yourself "
+                              "(python -c 'import secrets; print(secrets.token_hex(32))' > FILE; chmod 600 FILE)")
+        _create(path)
     try:
         text = path.read_text().strip()
         key = bytes.fromhex(text)
@@ -51,6 +52,21 @@ def course_secret(course_dir: Path) -> bytes:
     if len(key) < 16:
         raise SecretError(f"the course secret {path} is too short ({len(key)} bytes); restore it from the backup")
     return key
+
+
+def _create(path: Path) -> None:
+    """Write a new secret beside ``path`` and link it into place: readers never see a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.new")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_hex(SECRET_BYTES) + "\n")
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another grader created it first: use theirs
+    finally:
+        draft.unlink()
 
 
 def keyed_seed(secret: bytes, learner: str, purpose: str) -> int:

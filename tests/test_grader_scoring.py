@@ -94,6 +94,40 @@ def test_the_course_secret_is_created_once_private_and_reused(tmp_path, monkeypa
     assert keyed_seed(first, "ada", "data") != keyed_seed(first, "grace", "data")
 
 
+def test_a_lost_secret_is_not_silently_replaced_once_work_was_graded(tmp_path, monkeypatch):
+    monkeypatch.delenv(SECRET_FILE_VARIABLE, raising=False)
+    with pytest.raises(SecretError, match="restore it from the backup"):
+        course_secret(tmp_path, may_create=False)
+    assert not (tmp_path / ".secrets" / "course-secret").exists()
+
+
+def test_the_gradebook_tells_whether_points_were_earned_under_a_secret(tmp_path, monkeypatch):
+    import sys
+    from pathlib import Path
+
+    from nbgrader.api import Gradebook
+
+    from grader.preprocessors import _graded_before
+
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")  # nbgrader runs alembic
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url, "course") as gradebook:
+        for lab in ("foundations", "a-lab-scored-in-the-kernel"):
+            gradebook.add_assignment(lab)
+            gradebook.add_notebook(lab, lab)
+            gradebook.add_grade_cell("test-1", lab, lab, max_score=2, cell_type="code")
+        gradebook.add_student("ada")
+        gradebook.add_submission("a-lab-scored-in-the-kernel", "ada")
+        gradebook.find_grade("test-1", "a-lab-scored-in-the-kernel", "a-lab-scored-in-the-kernel", "ada").auto_score = 2
+        gradebook.add_submission("foundations", "ada")
+        gradebook.db.commit()
+    assert not _graded_before(url, "course")  # nothing earned yet on a grader-scored lab
+    with Gradebook(url, "course") as gradebook:
+        gradebook.find_grade("test-1", "foundations", "foundations", "ada").auto_score = 1
+        gradebook.db.commit()
+    assert _graded_before(url, "course")
+
+
 def test_a_damaged_secret_is_an_error_that_says_what_to_do(tmp_path, monkeypatch):
     elsewhere = tmp_path / "mounted" / "secret"
     monkeypatch.setenv(SECRET_FILE_VARIABLE, str(elsewhere))
@@ -116,15 +150,22 @@ def toy_scorer():
     return scorer
 
 
+def course_config(root):
+    config = Config()
+    config.CourseDirectory.root = str(root)
+    return config
+
+
 @pytest.fixture
 def score_notebook(monkeypatch, tmp_path):
     monkeypatch.setattr(preprocessors, "scorer_for", lambda lab: toy_scorer() if lab == LAB else None)
-    monkeypatch.setattr(preprocessors, "course_secret", lambda root: b"s" * 32)
+    monkeypatch.setattr(preprocessors, "course_secret", lambda root, **options: b"s" * 32)
+    monkeypatch.setattr(preprocessors, "_graded_before", lambda db_url, course_id: False)
 
     def run(cells):
         nb = new_notebook(cells=cells)
         resources = {"nbgrader": {"assignment": LAB, "student": "ada"}}
-        nb, _ = ScoreCollected(config=Config()).preprocess(nb, resources)
+        nb, _ = ScoreCollected(config=course_config(tmp_path)).preprocess(nb, resources)
         return nb
 
     return run
@@ -194,12 +235,13 @@ def test_the_kernel_gets_its_data_folder_and_no_receipt_key(monkeypatch, tmp_pat
     scorer = LabScorer(LAB, datasets=())
     scorer.held_out_inputs(lambda ctx: {"items": ["x", "y"]})
     monkeypatch.setattr(preprocessors, "scorer_for", lambda lab: scorer)
-    monkeypatch.setattr(preprocessors, "course_secret", lambda root: b"s" * 32)
+    monkeypatch.setattr(preprocessors, "course_secret", lambda root, **options: b"s" * 32)
+    monkeypatch.setattr(preprocessors, "_graded_before", lambda db_url, course_id: False)
     monkeypatch.setenv(KEY_VARIABLE, "left over from a legacy lab")
     resources = {"nbgrader": {"assignment": LAB, "student": "ada"}}
     nb = new_notebook(cells=[graded_cell("t-exact", [])])
-    nb, resources = MaterializeData(config=Config()).preprocess(nb, resources)
-    nb, resources = GuardTests(config=Config()).preprocess(nb, resources)
+    nb, resources = MaterializeData(config=course_config(tmp_path)).preprocess(nb, resources)
+    nb, resources = GuardTests(config=course_config(tmp_path)).preprocess(nb, resources)
     folder = resources["labs_grading"]["data_dir"]
     try:
         assert os.environ["LABS_DATA_DIR"] == folder
@@ -207,7 +249,7 @@ def test_the_kernel_gets_its_data_folder_and_no_receipt_key(monkeypatch, tmp_pat
         assert stat.S_IMODE(os.stat(folder).st_mode) == 0o755  # the sandboxed kernel runs as nobody
         assert KEY_VARIABLE not in os.environ and "key" not in resources["labs_grading"]
     finally:
-        ScoreCollected(config=Config()).preprocess(nb, resources)
+        ScoreCollected(config=course_config(tmp_path)).preprocess(nb, resources)
     assert not os.path.exists(folder) and "LABS_DATA_DIR" not in os.environ
 
 

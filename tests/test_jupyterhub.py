@@ -8,18 +8,26 @@ exchange with ``nbgrader release_assignment``, and checks, through the hub's pro
 
 - learner-ada's server starts and nbgrader's assignment list answers for her with the release,
   and she can fetch it into her home;
-- a kernel on her server sees her hub name, so ``labs`` generates her data (docs/course-design.md,
-  "Per-learner data");
+- the hub made her data on the grader's side before her server started (grader/hub.py, the
+  configuration's ``Spawner.pre_spawn_hook``): her server's ``LABS_DATA_DIR`` is her folder, which
+  holds exactly what the grader materializes for her under the course secret (not another
+  learner's data, not the self-study data), and ``labs.datasets.load`` in her kernel reads it;
+- nothing in her server's or her kernel's environment carries the secret, its location, the
+  course directory or any ``LABS_*`` variable but ``LABS_DATA_DIR``;
+- a kernel on her server sees her hub name (docs/course-design.md, "Per-learner data");
 - the grader service (the formgrader, in the course directory) answers an instructor and refuses
   a learner.
 
 Kubernetes (Zero to JupyterHub) is not tested here; only that its example values agree with the
-hub configuration.
+hub configuration, and (without a hub) that the hook asks a data maker over its socket and mounts
+the learner's folder read-only, as the Kubernetes values wire it.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -30,9 +38,15 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
+
+from grader.hub import DEFAULT_MOUNT_PATH, DataMaker, DeliveryError, LearnerData, folder_name, serve
+from grader.materialize import learner_data
+from grader.scoring import Context
+from labs.datasets import SELF_STUDY_DIR, read_frame
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy" / "jupyterhub"
@@ -43,6 +57,7 @@ PROXY_BIN = Path(sys.prefix) / "node" / "node_modules" / ".bin"
 
 COURSE_ID = "ai-safety-labs"
 LEARNER = "learner-ada"
+OTHER_LEARNER = "learner-bob"  # not spawned: her data is only made here, to compare
 INSTRUCTOR = "instructor-grace"
 STARTUP_TIMEOUT = 60  # seconds, for the hub, a server or a kernel to come up on a busy machine
 REQUEST_TIMEOUT = 30
@@ -102,6 +117,50 @@ def _tail(log: Path, lines: int = 40) -> str:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no hub log)"
+
+
+KERNEL_PROBE = """
+import hashlib, json, os
+import labs
+from labs.datasets import load
+inventory = load("ai_inventory")
+print(json.dumps({"learner": labs.current_learner(), "seed": labs.learner_seed(),
+                  "inventory": hashlib.sha256(inventory.data.to_csv(index=False).encode()).hexdigest(),
+                  "truth": inventory.truth, "environment": dict(os.environ)}))
+"""
+
+
+def _write_secret(path: Path) -> Path:
+    """A course secret, as the grader creates it on first use (grader/secret.py)."""
+    path.parent.mkdir(parents=True, mode=0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+    return path
+
+
+def _digest(frame) -> str:
+    return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
+
+
+def _materialized(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def _environment(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    return dict(item.split("=", 1) for item in raw.decode(errors="replace").split("\0") if "=" in item)
+
+
+def _assert_nothing_secret(environment: dict[str, str], folder: Path, secret: str, places: list[Path]) -> None:
+    assert environment.get("LABS_DATA_DIR") == str(folder), environment.get("LABS_DATA_DIR")
+    assert environment.get("JUPYTERHUB_USER") == LEARNER
+    labs_variables = sorted(key for key in environment if key.startswith("LABS_"))
+    assert labs_variables == ["LABS_DATA_DIR"], labs_variables
+    for key, value in environment.items():
+        assert secret not in value, f"{key} carries the course secret"
+        for place in places:
+            assert str(place) not in value, f"{key} names {place}"
 
 
 def _hub_config(tmp: Path, ports: dict[str, int], service_token: str) -> Path:
@@ -218,13 +277,19 @@ def test_a_learner_on_the_course_hub_sees_and_fetches_the_released_lab(tmp_path)
     lab = sorted(path.name for path in (REPO / "release").iterdir()
                  if (REPO / "source" / path.name / f"{path.name}.ipynb").is_file())[0]
 
-    # The instructor's side: a scratch course directory with the course's config and one lab.
+    # The instructor's side: a scratch course directory with the course's config, its grader-only
+    # package (the hub imports its data hook from there) and one lab.
     course = tmp / "course"
     course.mkdir()
     shutil.copy2(REPO / "nbgrader_config.py", course / "nbgrader_config.py")
     for stage in ("source", "release"):
         shutil.copytree(REPO / stage / lab, course / stage / lab)
+    shutil.copytree(REPO / "grader", course / "grader", ignore=shutil.ignore_patterns("__pycache__"))
     exchange = tmp / "exchange"
+    # The hub holds the course secret (here outside the course, as on Kubernetes). The grader made
+    # it (the hub never does); learners' folders go to a data root of their own.
+    secret_file = _write_secret(tmp / "hub-secrets" / "course-secret")
+    data_root = tmp / "learner-data"
     (tmp / "hub").mkdir()
     base_env = {key: value for key, value in os.environ.items()
                 if not key.startswith(("JUPYTER", "LABS_", "NBGRADER", "COURSE_", "CONFIGPROXY"))}
@@ -237,6 +302,8 @@ def test_a_learner_on_the_course_hub_sees_and_fetches_the_released_lab(tmp_path)
         COURSE_INSTRUCTORS=INSTRUCTOR,
         COURSE_LEARNERS=LEARNER,
         COURSE_DIR=str(course),
+        COURSE_DATA_ROOT=str(data_root),
+        LABS_COURSE_SECRET_FILE=str(secret_file),
     )
     _release(course, lab, env)
     assert (exchange / COURSE_ID / "outbound" / lab / f"{lab}.ipynb").is_file()
@@ -258,6 +325,7 @@ def test_a_learner_on_the_course_hub_sees_and_fetches_the_released_lab(tmp_path)
     try:
         _wait_for("the hub to start", lambda: b"JupyterHub is now running" in log.read_bytes(),
                   STARTUP_TIMEOUT, hub, log)
+        secret = secret_file.read_text().strip()
 
         # Start learner-ada's server, as the spawn page would.
         response = requests.post(f"{api}/users/{LEARNER}/server", headers=as_service, timeout=REQUEST_TIMEOUT)
@@ -299,11 +367,34 @@ def test_a_learner_on_the_course_hub_sees_and_fetches_the_released_lab(tmp_path)
         assert [(a["assignment_id"], a["status"]) for a in response.json()["value"]] == [(lab, "fetched")]
         assert (tmp / "home" / LEARNER / lab / f"{lab}.ipynb").is_file()
 
-        # Her kernels know who she is: labs seeds her data from JUPYTERHUB_USER.
-        printed = _run_in_kernel(learner_base, as_learner["Authorization"].split()[1],
-                                 "import labs; print(labs.current_learner(), labs.learner_seed())")
+        # Her data: made by the hub before her server started, the same files the grader makes
+        # for her under the course secret -- not another learner's, not the self-study data.
+        folder = data_root / LEARNER
+        made = _materialized(folder)
+        expected = {}
+        for learner in (LEARNER, OTHER_LEARNER):
+            learner_data(Context(lab="", learner=learner, secret=bytes.fromhex(secret)), tmp / "expected" / learner)
+            expected[learner] = _materialized(tmp / "expected" / learner)
+        assert made == expected[LEARNER] and "ai_inventory.csv" in made
+        assert made["ai_inventory.csv"] != expected[OTHER_LEARNER]["ai_inventory.csv"]
+        assert made["ai_inventory.csv"] != (SELF_STUDY_DIR / "ai_inventory.csv").read_bytes()
+
+        # Nothing in her server's environment (nor her kernels') carries the secret, its
+        # location, the course directory, or a LABS_* variable other than her data folder.
+        servers = [_environment(pid) for pid in _processes_under(tmp / "home" / LEARNER)]
+        assert servers, f"no process of {LEARNER}'s server found"
+        for environment in servers:
+            _assert_nothing_secret(environment, folder, secret, [secret_file, course])
+
+        # Her kernel: who she is (JUPYTERHUB_USER), and load() reads her folder.
+        printed = _run_in_kernel(learner_base, as_learner["Authorization"].split()[1], KERNEL_PROBE)
+        seen = json.loads(printed.strip().splitlines()[-1])
         from labs.learner import learner_seed
-        assert printed.split() == [LEARNER, str(learner_seed(LEARNER))]
+        assert (seen["learner"], seen["seed"]) == (LEARNER, learner_seed(LEARNER))
+        assert seen["inventory"] == _digest(read_frame(folder, "ai_inventory"))
+        assert seen["inventory"] != _digest(read_frame(SELF_STUDY_DIR, "ai_inventory"))
+        assert seen["truth"] is None
+        _assert_nothing_secret(seen["environment"], folder, secret, [secret_file, course])
 
         # The formgrader service, in the course directory, sees the same exchange -- for
         # instructors only.
@@ -339,25 +430,114 @@ def test_a_learner_on_the_course_hub_sees_and_fetches_the_released_lab(tmp_path)
     print(f"hub up, learner served, grader checked and everything stopped in {elapsed:.1f}s")
 
 
+def _fake_spawner(user: str, **traits) -> SimpleNamespace:
+    """What the hook touches of a spawner: its user, environment, env_keep (and KubeSpawner's volumes)."""
+    return SimpleNamespace(user=SimpleNamespace(name=user), log=logging.getLogger("test-spawner"), **traits)
+
+
+def test_on_kubernetes_the_hook_asks_the_data_maker_and_mounts_the_folder_read_only(tmp_path, monkeypatch, caplog):
+    """The Kubernetes arrangement without Kubernetes: the data maker (``python -m grader.hub serve``,
+    the hub pod's sidecar) on a Unix socket, the hub's hook asking it for a learner and wiring the
+    learner's pod: their sub-folder of the data volume, read-only, and LABS_DATA_DIR. The hub side
+    is given no course directory and no secret."""
+    secret = _write_secret(tmp_path / "secret" / "course-secret")
+    monkeypatch.setenv("LABS_COURSE_SECRET_FILE", str(secret))
+    root, socket_path = tmp_path / "data", str(tmp_path / "maker.sock")
+    odd = "Ada Lovelace/../x"  # a hub name that is no plain file name
+
+    async def scenario():
+        maker = DataMaker(REPO, root)
+        maker.check_secret()
+        ready = asyncio.Event()
+        server = asyncio.create_task(serve(maker, socket_path, ready=ready))
+        await asyncio.wait_for(ready.wait(), 10)
+        try:
+            hook = LearnerData(maker_socket=socket_path, kubernetes_claim="learner-data")
+            spawners = []
+            for user in (LEARNER, odd):
+                spawner = _fake_spawner(
+                    user, volumes=[{"name": "home"}], volume_mounts=[{"name": "home", "mountPath": "/home/jovyan"}],
+                    environment={"NBGRADER_EXCHANGE_ROOT": "/srv/nbgrader/exchange", "LABS_LEARNER": "everyone",
+                                 "LABS_GUARD_KEY": "k", "LABS_COURSE_SECRET_FILE": str(secret)},
+                    env_keep=["JUPYTERHUB_SINGLEUSER_APP", "LABS_COURSE_SECRET_FILE"])
+                await hook(spawner)
+                spawners.append(spawner)
+            return spawners
+        finally:
+            server.cancel()
+
+    spawners = asyncio.run(scenario())
+    assert folder_name(odd) not in (odd, "x") and "/" not in folder_name(odd)
+    for spawner, user in zip(spawners, (LEARNER, odd)):
+        assert spawner.environment == {"NBGRADER_EXCHANGE_ROOT": "/srv/nbgrader/exchange",
+                                       "LABS_DATA_DIR": DEFAULT_MOUNT_PATH}
+        assert spawner.env_keep == ["JUPYTERHUB_SINGLEUSER_APP"]
+        assert spawner.volumes == [{"name": "home"}, {"name": "learner-data", "persistentVolumeClaim": {
+            "claimName": "learner-data", "readOnly": True}}]
+        assert spawner.volume_mounts[1] == {"name": "learner-data", "mountPath": DEFAULT_MOUNT_PATH,
+                                            "subPath": folder_name(user), "readOnly": True}
+    made = _materialized(root / LEARNER)
+    learner_data(Context(lab="", learner=LEARNER, secret=bytes.fromhex(secret.read_text())), tmp_path / "expected")
+    assert made == _materialized(tmp_path / "expected")
+    assert sorted(path.name for path in root.iterdir()) == sorted([LEARNER, folder_name(odd)])
+
+    # A data maker that cannot make the data fails the spawn (the learner is told to ask an
+    # instructor; the reason, which may quote grader code, goes to the maker's log) and nothing
+    # is mounted.
+    secret.write_text("not hex\n")
+
+    async def broken():
+        maker = DataMaker(REPO, root)
+        ready = asyncio.Event()
+        server = asyncio.create_task(serve(maker, socket_path, ready=ready))
+        await asyncio.wait_for(ready.wait(), 10)
+        try:
+            spawner = _fake_spawner(LEARNER, volumes=[], volume_mounts=[], environment={}, env_keep=[])
+            with pytest.raises(DeliveryError, match="could not make") as failure:
+                await LearnerData(maker_socket=socket_path, kubernetes_claim="learner-data")(spawner)
+            return spawner, str(failure.value)
+        finally:
+            server.cancel()
+
+    with caplog.at_level(logging.ERROR, logger="grader.hub"):
+        spawner, message = asyncio.run(broken())
+    assert "unreadable or not hex" in caplog.text and "Traceback" not in message
+    assert spawner.volumes == [] and "LABS_DATA_DIR" not in spawner.environment
+
+
+def test_the_hub_never_makes_a_course_secret(tmp_path, monkeypatch):
+    """A missing secret stops the hub at start with what to do; it is not silently replaced (a new
+    secret would give every learner other data than the grader scores them on)."""
+    missing = tmp_path / "nowhere" / "course-secret"
+    monkeypatch.setenv("LABS_COURSE_SECRET_FILE", str(missing))
+    with pytest.raises(DeliveryError, match="does not exist"):
+        LearnerData(REPO, tmp_path / "data")
+    assert not missing.exists() and not missing.parent.exists()
+    with pytest.raises(DeliveryError, match="no grader/"):
+        LearnerData(tmp_path, tmp_path / "data")  # a learner's copy of the course: no grader/
+
+
 def _load_config(path: Path, monkeypatch, **env):
     from traitlets.config.loader import PyFileConfigLoader
 
-    for name in ("NBGRADER_EXCHANGE_ROOT", "COURSE_DIR", "COURSE_GRADER_USER", "COURSE_GRADER_PORT", "HUB_ADMINS"):
+    for name in ("NBGRADER_EXCHANGE_ROOT", "COURSE_DIR", "COURSE_GRADER_USER", "COURSE_GRADER_PORT", "HUB_ADMINS",
+                 "COURSE_DATA_ROOT", "LABS_COURSE_SECRET_FILE"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
 
 
-def test_the_kubernetes_example_and_the_image_agree_with_the_tested_hub(monkeypatch):
+def test_the_kubernetes_example_and_the_image_agree_with_the_tested_hub(monkeypatch, tmp_path):
     """The untested Kubernetes values and image pins must not drift from what the smoke test runs."""
     import tomllib
     from importlib.metadata import version
 
     import yaml
 
-    hub = _load_config(DEPLOY / "jupyterhub_config.py", monkeypatch,
-                       COURSE_INSTRUCTORS=INSTRUCTOR, COURSE_LEARNERS=LEARNER)
+    hub = _load_config(DEPLOY / "jupyterhub_config.py", monkeypatch, COURSE_INSTRUCTORS=INSTRUCTOR,
+                       COURSE_LEARNERS=LEARNER, COURSE_DIR=str(REPO),
+                       LABS_COURSE_SECRET_FILE=str(_write_secret(tmp_path / "secrets" / "course-secret")))
     nbgrader = _load_config(DEPLOY / "nbgrader_config.py", monkeypatch)
     values = yaml.safe_load((DEPLOY / "kubernetes" / "config.yaml").read_text())
     roles = {role["name"]: role for role in hub.JupyterHub.load_roles}
@@ -392,6 +572,38 @@ def test_the_kubernetes_example_and_the_image_agree_with_the_tested_hub(monkeypa
     locked = [line for line in (REPO / "constraints.txt").read_text().splitlines()
               if line.lower().startswith("jupyterhub==")]
     assert locked in ([], [f"jupyterhub=={version('jupyterhub')}"])
+    # The learners' data: the pilot's hook makes it in the course directory; on Kubernetes the
+    # hook asks the data maker sidecar (the learners' image, the course checkout, the secret)
+    # and mounts the learner-data claim read-only where LABS_DATA_DIR points.
+    pilot = hub.Spawner.pre_spawn_hook
+    assert isinstance(pilot, LearnerData) and pilot.maker.course_dir == REPO
+    assert str(pilot.root) == "/srv/ai-safety-labs/data" and pilot.maker_socket is None
+    namespace = {"c": type(hub)()}
+    exec(values["hub"]["extraConfig"]["learner-data"], namespace)  # noqa: S102 -- our own example values
+    k8s_hook = namespace["c"].KubeSpawner.pre_spawn_hook
+    assert isinstance(k8s_hook, LearnerData) and k8s_hook.maker is None  # the hub container holds no secret
+    maker = {c["name"]: c for c in values["hub"]["extraContainers"]}["learner-data-maker"]
+    assert maker["image"] == f"{singleuser['image']['name']}:{singleuser['image']['tag']}"
+    command = maker["command"]
+    assert command[:4] == ["python", "-m", "grader.hub", "serve"]
+    option = dict(zip(command[4::2], command[5::2]))
+    mounts = {m["name"]: m for m in maker["volumeMounts"]}
+    volumes = {v["name"]: v for v in values["hub"]["extraVolumes"]}
+    hub_mounts = {m["name"]: m for m in values["hub"]["extraVolumeMounts"]}
+    assert option["--socket"] == k8s_hook.maker_socket
+    assert Path(k8s_hook.maker_socket).parent == Path(mounts["learner-data-socket"]["mountPath"]) \
+        == Path(hub_mounts["learner-data-socket"]["mountPath"])
+    assert option["--root"] == mounts["learner-data"]["mountPath"]
+    assert volumes["learner-data"]["persistentVolumeClaim"]["claimName"] == k8s_hook.kubernetes_claim
+    pvc = yaml.safe_load((DEPLOY / "kubernetes" / "learner-data-pvc.yaml").read_text())
+    assert pvc["metadata"]["name"] == k8s_hook.kubernetes_claim and pvc["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert k8s_hook.mount_path == DEFAULT_MOUNT_PATH
+    secret_env = {e["name"]: e["value"] for e in maker["env"]}["LABS_COURSE_SECRET_FILE"]
+    assert Path(secret_env).parent == Path(mounts["course-secret"]["mountPath"]) and mounts["course-secret"]["readOnly"]
+    assert "course-secret" not in hub_mounts and "learner-data" not in hub_mounts
+    assert option["--course-dir"] == mounts["course"]["mountPath"] == hub_mounts["course"]["mountPath"]
+    assert not [key for key in singleuser["extraEnv"] if key.startswith("LABS_")]
+
     wanted = json.loads((DEPLOY / "proxy" / "package.json").read_text())["dependencies"]["configurable-http-proxy"]
     installed = PROXY_BIN.parent / "configurable-http-proxy" / "package.json"
     assert installed.is_file() and json.loads(installed.read_text())["version"] == wanted

@@ -21,8 +21,13 @@ smoke test (tests/test_jupyterhub.py, which replaces only the authenticator and 
     COURSE_INSTRUCTORS   comma-separated hub user names of the instructors
     COURSE_LEARNERS      comma-separated hub user names of the learners
     HUB_ADMINS           comma-separated hub administrators (optional)
-    COURSE_DIR           the course directory the grader service runs in
+    COURSE_DIR           the course directory the grader service runs in, a checkout of the
+                         course repository with its grader-only grader/
                          (default /srv/nbgrader/ai-safety-labs)
+    COURSE_DATA_ROOT     where the hub writes each learner's data, one folder per learner
+                         (default /srv/ai-safety-labs/data)
+    LABS_COURSE_SECRET_FILE  the course secret, if not <COURSE_DIR>/.secrets/course-secret
+                         (grader/secret.py; the hub and the grader must read the same file)
     COURSE_GRADER_USER   system account of the grader service (default grader-ai-safety-labs)
     COURSE_GRADER_PORT   loopback port of the grader service (default 9999)
     NBGRADER_EXCHANGE_ROOT  the shared exchange directory (default /srv/nbgrader/exchange)
@@ -31,12 +36,14 @@ On Kubernetes, Zero to JupyterHub writes its own jupyterhub_config.py; kubernete
 carries the same groups, roles, service and environment in the chart's values.
 """
 import os
+import sys
 
 c = get_config()  # noqa: F821 -- provided by JupyterHub when it loads this file
 
 COURSE_ID = "ai-safety-labs"
 EXCHANGE_ROOT = os.environ.get("NBGRADER_EXCHANGE_ROOT", "/srv/nbgrader/exchange")
 COURSE_DIR = os.environ.get("COURSE_DIR", f"/srv/nbgrader/{COURSE_ID}")
+DATA_ROOT = os.environ.get("COURSE_DATA_ROOT", "/srv/ai-safety-labs/data")
 GRADER_USER = os.environ.get("COURSE_GRADER_USER", f"grader-{COURSE_ID}")
 GRADER_PORT = int(os.environ.get("COURSE_GRADER_PORT", "9999"))
 
@@ -143,10 +150,26 @@ c.JupyterHub.services = [
 # ---- Learners' (and instructors') single-user servers ------------------------------------
 c.Spawner.default_url = "/lab"
 # JupyterHub already sets JUPYTERHUB_USER in every server's environment, and kernels inherit
-# it: labs.learner seeds each learner's data from it. LABS_LEARNER is deliberately not passed
-# (a hub-wide LABS_LEARNER would give everyone the same data); Spawner.env_keep does not keep it.
+# it: it is the learner id (labs.learner) and nbgrader's student id, the one the hub makes the
+# learner's data for (below). LABS_LEARNER is deliberately not passed (a hub-wide LABS_LEARNER
+# would give everyone the same data); the data hook drops it and every LABS_* variable but
+# LABS_DATA_DIR.
 c.Spawner.environment = {
     "NBGRADER_EXCHANGE_ROOT": EXCHANGE_ROOT,
 }
 # Culling idle servers: add jupyterhub-idle-culler as a service (Zero to JupyterHub does this
 # with cull.enabled); not needed for a pilot.
+
+# ---- Each learner's data, made on the grader's side when their server starts -------------
+# Learners receive data, not generators: before a server starts, the hub writes that learner's
+# datasets (keyed with the course secret, the same the grader scores against) into
+# DATA_ROOT/<user> and sets LABS_DATA_DIR there; labs.datasets.load reads it. The hub imports
+# the grader-only package from the course directory (it is in no image and no wheel) and holds
+# the course secret; the learner's server gets neither, nor any other LABS_* variable
+# (grader/hub.py). The hub never creates the secret (the grader does, on first use): it refuses
+# to start when the secret is missing or unreadable.
+if COURSE_DIR not in sys.path:
+    sys.path.insert(0, COURSE_DIR)
+from grader.hub import LearnerData  # noqa: E402 -- from COURSE_DIR, just put on the path
+
+c.Spawner.pre_spawn_hook = LearnerData(COURSE_DIR, DATA_ROOT)

@@ -134,6 +134,9 @@ class DataMaker:
             raise DeliveryError(f"{self.course_dir} has no grader/: point the hub at the course repository "
                                 "(COURSE_DIR), the checkout the grader grades in")
 
+    def __deepcopy__(self, memo):
+        return self  # one maker per hub: its locks and its limit span every spawner
+
     def check_secret(self) -> None:
         """Fail when the hub (or the data maker) starts, not at a learner's first spawn, if the
         secret is missing or unreadable."""
@@ -187,12 +190,13 @@ class LearnerData:
     (the course's environment; default the hub's). On Kubernetes instead: ``maker_socket``, the
     data maker's socket (:func:`serve`; then ``course_dir`` is not needed and the hub holds no
     secret), ``kubernetes_claim``, the data volume's PersistentVolumeClaim, and ``mount_path``,
-    where each learner's pod sees its own folder (read-only).
+    where each learner's pod sees its own folder (read-only). ``concurrency``: learners' data
+    made at once (each takes one CPU for about a second).
     """
 
     def __init__(self, course_dir=None, root=DEFAULT_DATA_ROOT, *, maker_socket: str | None = None,
                  kubernetes_claim: str | None = None, mount_path: str = DEFAULT_MOUNT_PATH,
-                 python: str | None = None):
+                 python: str | None = None, concurrency: int = 2):
         self.root = Path(root)
         self.maker_socket = maker_socket
         self.kubernetes_claim = kubernetes_claim
@@ -201,8 +205,12 @@ class LearnerData:
         if maker_socket is None:
             if course_dir is None:
                 raise DeliveryError("LearnerData needs the course directory, or the data maker's socket")
-            self.maker = DataMaker(course_dir, root, python=python)
+            self.maker = DataMaker(course_dir, root, python=python, concurrency=concurrency)
             self.maker.check_secret()
+
+    def __deepcopy__(self, memo):
+        # traitlets deep-copies config values into every spawner; the hook is one object per hub
+        return self
 
     async def _ask(self, learner: str) -> str:
         reader, writer = await asyncio.open_unix_connection(self.maker_socket)

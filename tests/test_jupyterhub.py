@@ -25,6 +25,7 @@ the learner's folder read-only, as the Kubernetes values wire it.
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import json
 import logging
@@ -577,6 +578,7 @@ def test_the_kubernetes_example_and_the_image_agree_with_the_tested_hub(monkeypa
     # and mounts the learner-data claim read-only where LABS_DATA_DIR points.
     pilot = hub.Spawner.pre_spawn_hook
     assert isinstance(pilot, LearnerData) and pilot.maker.course_dir == REPO
+    assert copy.deepcopy(pilot) is pilot  # traitlets copies config into each spawner: one hook, one set of locks
     assert str(pilot.root) == "/srv/ai-safety-labs/data" and pilot.maker_socket is None
     namespace = {"c": type(hub)()}
     exec(values["hub"]["extraConfig"]["learner-data"], namespace)  # noqa: S102 -- our own example values

@@ -62,7 +62,7 @@ def _assert_nothing_grader_only(files: dict[str, bytes], where: str) -> None:
         parts = name.split("/")
         assert parts[0] not in GRADER_ONLY_TOP, f"{where} holds {name}"
         assert not {"grader", "scorers", "heldout", ".secrets"} & set(parts), f"{where} holds {name}"
-        assert "secret" not in parts[-1].lower(), f"{where} holds {name}"
+        assert "course-secret" not in parts[-1].lower(), f"{where} holds {name}"
         if parts[:2] == ["labs", "datasets"]:
             assert Path(parts[-1]).stem not in generators, f"{where} holds the grader's generator {name}"
         digest = hashlib.sha256(content).hexdigest()

@@ -1,10 +1,12 @@
-"""Rubric constants and scoring helpers for the ``foundations`` lab's test cells.
+"""Rubric constants and feedback helpers for the ``foundations`` lab's test cells.
 
-The lab's catalogues (the OWASP Top 10 for LLM applications, 2025 edition; the risk tiers; the
-security controls a threat model may cite, with the threats each one mitigates) and the helpers
-that run a learner's function over a table and score it against the generator's labels, with
-messages that say what is wrong. Nothing here classifies a system, a scenario or a prompt, and
-nothing builds a threat model: that is the learner's job.
+The lab's catalogues (the OWASP Top 10 for LLM applications, 2025 edition; the data levels and
+risk tiers; the security controls a threat model may cite, with the threats each one mitigates)
+and helpers that check the *shape* of a learner's answers and show them. There is no answer key
+here and nothing that scores: the grader scores every test cell outside the learner's kernel
+(``grader/scorers/foundations.py``), on the learner's data and on held-out inputs. Nothing here
+classifies a system, a scenario or a prompt, and nothing builds a threat model: that is the
+learner's job.
 """
 from __future__ import annotations
 
@@ -79,91 +81,66 @@ CONTROLS = {
 THREAT_MODEL_FIELDS = ("component", "asset", "threat", "mitigation")
 
 
-def _label(fn: Callable) -> str:
-    return getattr(fn, "__name__", "your function")
+def run_on(fn: Callable, items) -> list:
+    """``fn`` on every item, in order; an item on which ``fn`` raises gives ``None`` (counted as a
+    wrong answer by the grader) instead of stopping the whole test."""
+    results, failed = [], 0
+    for item in items:
+        try:
+            results.append(fn(item))
+        except Exception:  # noqa: BLE001 -- one bad input must not hide the other answers
+            results.append(None)
+            failed += 1
+    if failed:
+        print(f"{getattr(fn, '__name__', 'your function')} raised on {failed} of {len(results)} inputs "
+              "(each counts as a wrong answer)")
+    return results
 
 
 # ----------------------------------------------------------------------------------------------
 # classification of texts (OWASP scenarios)
 
-@dataclass(frozen=True)
-class Classification:
-    accuracy: float
-    per_class: pd.DataFrame
-    mistakes: list[tuple[str, str, str]]  # (id, predicted, true)
-
-
-def classify_all(fn: Callable[[str], str], frame: pd.DataFrame, labels: dict[str, str], *, id_column: str,
-                 text_column: str, classes) -> Classification:
-    """Run ``fn`` on every text; check it returns one of ``classes``; accuracy against ``labels``."""
+def prediction_counts(fn: Callable[[str], str], texts, classes) -> pd.Series:
+    """How often ``fn`` predicts each class on ``texts``; fails on an answer outside ``classes``."""
     classes = tuple(classes)
-    predicted = {}
-    for item_id, text in zip(frame[id_column], frame[text_column]):
+    predicted = []
+    for text in texts:
         answer = fn(text)
         if not isinstance(answer, str) or answer not in classes:
-            raise CheckFailed(f"{_label(fn)} must return one of {', '.join(classes)}; got {answer!r} for {item_id}")
-        predicted[item_id] = answer
-    mistakes = [(i, predicted[i], labels[i]) for i in predicted if predicted[i] != labels[i]]
-    rows = []
-    for cls in classes:
-        n_true = sum(v == cls for v in labels.values())
-        hits = sum(predicted[i] == cls and labels[i] == cls for i in predicted)
-        rows.append({"class": cls, "cases": n_true, "predicted": sum(v == cls for v in predicted.values()),
-                     "correct": hits})
-    accuracy = 1 - len(mistakes) / len(predicted) if predicted else 0.0
-    return Classification(accuracy, pd.DataFrame(rows).set_index("class"), mistakes)
+            raise CheckFailed(f"{getattr(fn, '__name__', 'your function')} must return one of {', '.join(classes)}; "
+                              f"got {answer!r} for {str(text)[:80]!r}")
+        predicted.append(answer)
+    return pd.Series(predicted, dtype="object").value_counts().reindex(list(classes), fill_value=0)
 
 
 # ----------------------------------------------------------------------------------------------
 # the pre-send check
 
-@dataclass(frozen=True)
-class SendScores:
-    recall: float  # share of prompts that carry a secret or personal data which were blocked
-    false_positive_rate: float  # share of safe prompts that were blocked
-    missed: list[str]  # prompt ids let through although they carry something
-    false_alarms: list[str]  # safe prompt ids blocked
-
-
-def _decision(result, prompt_id: str) -> bool:
+def send_result_problem(result) -> str | None:
+    """What is wrong with one ``safe_to_send`` result, or None when it is a well-formed (ok, reasons)."""
     if not (isinstance(result, tuple) and len(result) == 2):
-        raise CheckFailed(f"safe_to_send must return a tuple (ok, reasons); got {result!r} for {prompt_id}")
+        return f"safe_to_send must return a tuple (ok, reasons); got {result!r}"
     ok, reasons = result
     if not isinstance(ok, bool):
-        raise CheckFailed(f"the first element must be True or False (a bool); got {ok!r} for {prompt_id}")
+        return f"the first element must be True or False (a bool); got {ok!r}"
     if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
-        raise CheckFailed(f"reasons must be a list of strings; got {reasons!r} for {prompt_id}")
+        return f"reasons must be a list of strings; got {reasons!r}"
     if not ok and not reasons:
-        raise CheckFailed(f"{prompt_id} was blocked without a reason: say why (e.g. ['AWS access key'])")
+        return "a blocked prompt needs a reason: say why (e.g. ['AWS access key'])"
     if ok and reasons:
-        raise CheckFailed(f"{prompt_id} was allowed but has reasons {reasons!r}: reasons are for blocked prompts")
-    return ok
+        return f"an allowed prompt has no reasons; got {reasons!r} (reasons are for blocked prompts)"
+    return None
 
 
-def send_scores(fn: Callable[[str], tuple], frame: pd.DataFrame, sensitive: set[str], *, id_column: str = "prompt_id",
-                text_column: str = "prompt") -> SendScores:
-    """Run the pre-send check over every prompt; recall on the sensitive ones, false-positive rate on the rest."""
-    allowed = {pid: _decision(fn(text), pid) for pid, text in zip(frame[id_column], frame[text_column])}
-    sensitive = set(sensitive)
-    safe = [p for p in allowed if p not in sensitive]
-    missed = sorted(p for p in sensitive if allowed[p])
-    false_alarms = sorted(p for p in safe if not allowed[p])
-    recall = 1 - len(missed) / len(sensitive) if sensitive else 1.0
-    fpr = len(false_alarms) / len(safe) if safe else 0.0
-    return SendScores(recall, fpr, missed, false_alarms)
-
-
-def show_prompts(ids: list[str], frame: pd.DataFrame, label: str, kinds: dict[str, str] | None = None,
-                 limit: int = 4, id_column: str = "prompt_id", text_column: str = "prompt") -> None:
+def show_prompts(prompts, label: str, limit: int = 4) -> None:
     """Print a few prompts (shortened) for test-cell feedback."""
-    if not ids:
+    prompts = list(prompts)
+    if not prompts:
         return
-    texts = dict(zip(frame[id_column], frame[text_column]))
-    print(f"{label} ({len(ids)}), e.g.:")
-    for pid in ids[:limit]:
-        text = " ".join(texts[pid].split())
-        kind = f" [{kinds[pid]}]" if kinds and pid in kinds else ""
-        print(f"  {pid}{kind}: {text[:150]!r}{'...' if len(text) > 150 else ''}")
+    print(f"{label} ({len(prompts)}), e.g.:")
+    for text in prompts[:limit]:
+        text = " ".join(str(text).split())
+        print(f"  {text[:150]!r}{'...' if len(text) > 150 else ''}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -192,10 +169,10 @@ def threat_model_problems(model, architecture: pd.DataFrame) -> list[str]:
         if missing:
             problems.append(f"{where} lacks {missing} (fields: {', '.join(THREAT_MODEL_FIELDS)})")
             continue
-        if entry["component"] not in components:
+        if not isinstance(entry["component"], str) or entry["component"] not in components:
             problems.append(f"{where}: component {entry['component']!r} is not in this architecture "
                             f"(component ids: {', '.join(sorted(components))})")
-        if entry["threat"] not in OWASP_LLM_2025:
+        if not isinstance(entry["threat"], str) or entry["threat"] not in OWASP_LLM_2025:
             problems.append(f"{where}: threat {entry['threat']!r} is not an OWASP id LLM01..LLM10")
         if not isinstance(entry["asset"], str) or len(entry["asset"].strip()) < 3:
             problems.append(f"{where}: name the asset at risk (a short text, e.g. 'customer PII in the logs')")
@@ -208,26 +185,14 @@ def threat_model_problems(model, architecture: pd.DataFrame) -> list[str]:
     return problems
 
 
-@dataclass(frozen=True)
-class Coverage:
-    covered: float  # share of the applicable (component, threat) pairs with a fitting mitigation
-    precision: float  # share of the model's (component, threat) pairs that apply to the architecture
-    missing: list[tuple[str, str]]
-    unmitigated: list[tuple[str, str, list[str]]]  # present, but no listed control mitigates the threat
-    not_applicable: list[tuple[str, str]]
-
-
-def threat_model_coverage(model: list[dict], required: list[tuple[str, str]]) -> Coverage:
-    """How well a (well-formed) threat model covers the (component, threat) pairs that apply."""
-    required = {tuple(p) for p in required}
-    controls: dict[tuple[str, str], list[str]] = {}
-    for entry in model:
-        key = (entry["component"], entry["threat"])
-        controls.setdefault(key, []).extend(_mitigations(entry["mitigation"]))
-    fitting = {k for k, cs in controls.items() if any(k[1] in CONTROLS[c].mitigates for c in cs if c in CONTROLS)}
-    missing = sorted(required - set(controls))
-    unmitigated = sorted((k[0], k[1], controls[k]) for k in required & set(controls) if k not in fitting)
-    not_applicable = sorted(set(controls) - required)
-    covered = len(required & fitting) / len(required) if required else 1.0
-    precision = len(set(controls) & required) / len(controls) if controls else 0.0
-    return Coverage(covered, precision, missing, unmitigated, not_applicable)
+def unfitting_mitigations(model: list[dict]) -> list[str]:
+    """Entries of a (well-formed) threat model whose listed controls do not all mitigate its threat."""
+    problems = []
+    for i, entry in enumerate(model):
+        controls = _mitigations(entry.get("mitigation")) if isinstance(entry, dict) else []
+        threat = entry.get("threat") if isinstance(entry, dict) else None
+        threat = threat if isinstance(threat, str) else None
+        wrong = [c for c in controls if c in CONTROLS and threat not in CONTROLS[c].mitigates]
+        if wrong:
+            problems.append(f"entry {i} ({entry.get('component')}, {threat}): {wrong} do not mitigate {threat}")
+    return problems

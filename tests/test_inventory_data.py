@@ -1,4 +1,5 @@
-"""The foundations lab's generators: pure, per-seed different, and truthful about what they planted."""
+"""The foundations lab's generators (grader-side): pure, per-seed different, truthful about what
+they planted -- and their held-out variants different in kind from what learners see."""
 from __future__ import annotations
 
 import base64
@@ -8,15 +9,26 @@ import re
 import pandas as pd
 import pytest
 
-from labs.datasets import load
-from labs.datasets.inventory import (DATA_TERMS, INCIDENT_TEMPLATES, OWASP_IDS, PII_KINDS, SECRET_KINDS,
-                                     THREAT_LIBRARY)
-from labs.foundations import (CONTROLS, OWASP_LLM_2025, RISK_TIERS, classify_all, send_scores,
-                              threat_model_coverage, threat_model_problems)
+from grader.datasets import generate
+from grader.datasets.inventory import (ARCHETYPES, COMPONENT_IDS, CUSTOM_MODELS, DATA_TERMS, DECOY_KINDS,
+                                       HELDOUT_ARCHETYPES, HELDOUT_CUSTOM_MODELS, HELDOUT_DATA_TERMS,
+                                       HELDOUT_DECOY_KINDS, HELDOUT_INCIDENT_FORMATS, HELDOUT_INCIDENT_TEMPLATES,
+                                       HELDOUT_OPEN_WEIGHT, HELDOUT_PSEUDONYMIZED, HELDOUT_VENDOR_LLMS,
+                                       INCIDENT_TEMPLATES, OPEN_WEIGHT, OWASP_IDS, PII_KINDS, SECRET_KINDS,
+                                       THREAT_LIBRARY, VENDOR_LLMS, heldout_architecture, heldout_categories,
+                                       heldout_incidents, heldout_inventory, heldout_outbound, prompt_pairs,
+                                       risk_probes)
+from grader.scoring import held_out_items
+from grader.scorers.foundations import _coverage, _schema_ok, _sends
+from labs.foundations import CONTROLS, DATA_LEVELS, OWASP_LLM_2025, RISK_TIERS, threat_model_problems
 from tests.oracles import luhn
 
 SEEDS = (0, 1, 7, 2026)
 NAMES = ("ai_inventory", "llm_incidents", "outbound_prompts", "support_bot_architecture")
+
+
+def load(name, seed):
+    return generate(name, seed)
 
 
 @pytest.fixture(scope="module")
@@ -148,9 +160,8 @@ def test_one_keyword_per_category_is_not_enough():
 
     for seed in range(5):
         ds = load("llm_incidents", seed=seed)
-        result = classify_all(lazy, ds.data, ds.truth["labels"], id_column="incident_id", text_column="report",
-                              classes=OWASP_IDS)
-        assert result.accuracy < 0.8
+        accuracy = sum(lazy(r) == ds.truth["labels"][i] for i, r in zip(ds.data["incident_id"], ds.data["report"]))
+        assert accuracy / len(ds.data) < 0.8
 
 
 # --- outbound_prompts ----------------------------------------------------------------------------
@@ -199,14 +210,14 @@ def test_outbound_truth_consistent(seed, data):
     assert {"UUID", "GIT_SHA", "PLACEHOLDER_EMAIL", "ORDER_NUMBER", "MASKED_PASSWORD"} <= set(truth["kinds"].values())
 
 
-def test_send_scores_directional():
-    # CheckList-style: blocking everything has perfect recall and FPR 1; allowing everything the reverse
+def test_send_scoring_directional():
+    # CheckList-style: blocking everything has perfect recall and FPR 1, allowing everything the reverse:
+    # both earn nothing
     ds = load("outbound_prompts", seed=SEEDS[0])
-    sensitive = set(ds.truth["sensitive"])
-    block_all = send_scores(lambda p: (False, ["blocked"]), ds.data, sensitive)
-    assert block_all.recall == 1.0 and block_all.false_positive_rate == 1.0
-    allow_all = send_scores(lambda p: (True, []), ds.data, sensitive)
-    assert allow_all.recall == 0.0 and allow_all.false_positive_rate == 0.0
+    must_block = [p in set(ds.truth["sensitive"]) for p in ds.data["prompt_id"]]
+    assert _sends([[False, ["blocked"]]] * len(must_block), must_block, "all")[0] == 0.0
+    assert _sends([[True, []]] * len(must_block), must_block, "none")[0] == 0.0
+    assert _sends([[not b, ["x"] if b else []] for b in must_block], must_block, "truth")[0] == 1.0
 
 
 # --- support_bot_architecture --------------------------------------------------------------------
@@ -231,15 +242,148 @@ def test_architectures_vary():
 
 def test_threat_model_scoring():
     ds = load("support_bot_architecture", seed=SEEDS[0])
+    components, required = ds.data.to_dict("records"), [tuple(p) for p in ds.truth["required"]]
     fitting = {t: next(cid for cid, c in CONTROLS.items() if t in c.mitigates) for t in OWASP_LLM_2025}
-    full = [{"component": c, "asset": "what is at risk", "threat": t, "mitigation": fitting[t]}
-            for c, t in ds.truth["required"]]
-    assert threat_model_problems(full, ds.data) == []
-    score = threat_model_coverage(full, ds.truth["required"])
-    assert score.covered == 1.0 and score.precision == 1.0
-    # dropping an entry lowers coverage; a wrong control is reported as unmitigated; a ghost component is a problem
-    assert threat_model_coverage(full[1:], ds.truth["required"]).covered < 1.0
-    wrong = [dict(e, mitigation="CTL-RATE-LIMITS") if e["threat"] != "LLM10" else e for e in full]
-    assert threat_model_coverage(wrong, ds.truth["required"]).unmitigated
+    full = [{"component": c, "asset": "what is at risk", "threat": t, "mitigation": fitting[t]} for c, t in required]
+    assert threat_model_problems(full, ds.data) == [] and _schema_ok(full, components) is None
+    covered, precision, chance = _coverage(full, components, required)
+    assert covered == 1.0 and precision == 1.0 and 0 < chance < 0.5
+    # dropping an entry lowers coverage; a wrong control is not a fitting mitigation; a ghost component,
+    # or listing every threat for a component, breaks the schema
+    assert _coverage(full[1:], components, required)[0] < 1.0 or full[0]["threat"] == "LLM01"
+    wrong = [dict(e, mitigation=[fitting[e["threat"]], "CTL-RATE-LIMITS"]) if e["threat"] != "LLM10" else e for e in full]
+    assert _schema_ok(wrong, components) is not None
     ghost = full + [{"component": "no-such-thing", "asset": "x" * 5, "threat": "LLM01", "mitigation": "CTL-INPUT-GUARD"}]
     assert any("not in this architecture" in p for p in threat_model_problems(ghost, ds.data))
+    everything = [{"component": c["component_id"], "asset": "all of it", "threat": t, "mitigation": fitting[t]}
+                  for c in components for t in OWASP_IDS]
+    assert _schema_ok(everything, components) is not None
+    assert _coverage(everything, components, required) == (0.0, 0.0, chance)
+
+
+# --- held-out variants: other kinds of item, consistent truth ----------------------------------------
+
+def _curated_terms() -> dict[str, str]:
+    return {i["text"]: i["level"] for i in held_out_items("foundations", "data_categories")["category"]}
+
+
+def _heldout_term_classes() -> dict[str, str]:
+    classes = {t: level for level, terms in HELDOUT_DATA_TERMS.items() for t in terms}
+    classes.update({t: "personal" for t in HELDOUT_PSEUDONYMIZED})
+    classes.update(_curated_terms())
+    return classes
+
+
+def test_heldout_spellings_and_systems_are_new():
+    seen = {t.lower() for terms in DATA_TERMS.values() for t in terms}
+    assert not {t.lower() for t in _heldout_term_classes()} & seen
+    assert not {a[0] for a in HELDOUT_ARCHETYPES} & {a[0] for a in ARCHETYPES}
+    assert not {a[1] for a in HELDOUT_ARCHETYPES} <= {a[1] for a in ARCHETYPES}, "some departments are new"
+    assert not set(HELDOUT_VENDOR_LLMS) & set(VENDOR_LLMS) and not set(HELDOUT_OPEN_WEIGHT) & set(OPEN_WEIGHT)
+    assert not set(HELDOUT_CUSTOM_MODELS) & set(CUSTOM_MODELS)
+    assert set(_curated_terms().values()) <= set(DATA_LEVELS)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_heldout_inventory_truth_consistent(seed):
+    curated = tuple(held_out_items("foundations", "ai_systems")["system"])
+    frame, truth = heldout_inventory(seed, {}, curated)
+    classes = _heldout_term_classes()
+    # a curated system's own spellings take its level (those the vocabulary knows keep theirs)
+    classes = {**{t: s["data_level"] for s in curated for t in s["data_categories"].split("; ")}, **classes}
+    assert frame["system_id"].is_unique and len(frame) >= 30 + len(curated)
+    for row in frame.to_dict("records"):
+        sid = row["system_id"]
+        levels = [classes[t] for t in row["data_categories"].split("; ")]
+        level = max(levels, key=DATA_LEVELS.index)
+        assert truth["data_level"][sid] == level, row["data_categories"]
+        points = ({"none": 0, "personal": 2, "special": 3}[level]
+                  + {"internal": 0, "partner": 1, "public": 2}[row["exposure"]]
+                  + 2 * (row["automated_decision"] == "yes" and row["human_review"] != "yes")
+                  + (row["hosting"] == "vendor cloud"))
+        assert truth["points"][sid] == points
+        assert truth["tier"][sid] == RISK_TIERS[0 if points <= 1 else 1 if points <= 3 else 2 if points <= 5 else 3]
+    # the traps of the learners' inventories are all there, in other clothes
+    assert set(truth["tier"].values()) == set(RISK_TIERS)
+    assert ((frame["model_type"] == "open-weight model") & (frame["hosting"] == "vendor cloud")).any()
+    assert ((frame["model_type"] == "open-weight model") & (frame["hosting"] != "vendor cloud")).any()
+    assert frame["data_categories"].map(lambda c: any(t in c for t in HELDOUT_PSEUDONYMIZED)).any()
+    assert ((frame["automated_decision"] == "yes") & (frame["human_review"] == "sampled")).sum() >= 2
+
+
+def test_heldout_categories_and_probes():
+    texts, levels = heldout_categories(3, {"none": ("weather radar images",)})
+    classes = {**_heldout_term_classes(), "weather radar images": "none"}
+    for text, level in zip(texts, levels):
+        assert level == max((classes[t] for t in text.split("; ")), key=DATA_LEVELS.index)
+    assert "weather radar images" in texts
+    probes, truth = risk_probes(3, tuple(held_out_items("foundations", "risk_probes")["probe"]))
+    combos = {(p["data_categories"] in DATA_TERMS["none"], p["exposure"], p["automated_decision"], p["human_review"],
+               p["hosting"] == "vendor cloud") for p in probes}
+    assert len(probes) == 3 * 3 * 6 * 2 + 3 and len(combos) >= 3 * 6 * 2
+    assert {t["tier"] for t in truth} == set(RISK_TIERS)
+
+
+def test_heldout_incidents_are_other_templates():
+    learner_side = {t for templates in INCIDENT_TEMPLATES.values() for t in templates}
+    assert set(HELDOUT_INCIDENT_TEMPLATES) == set(OWASP_IDS)
+    assert not learner_side & {t for ts in HELDOUT_INCIDENT_TEMPLATES.values() for t in ts}
+    reports, labels = heldout_incidents(5, per_category=3)
+    assert len(reports) == 30 and sorted(set(labels)) == list(OWASP_IDS)
+    assert not any("{" in r or "}" in r for r in reports)
+    tickets, _ = heldout_incidents(5, per_category=1, formats=HELDOUT_INCIDENT_FORMATS[1:])
+    assert all(t.startswith(("Summary:", "[SEC-")) for t in tickets)
+    for name in ("owasp_examples", "incidents"):
+        items = held_out_items("foundations", name)["incident"]
+        assert {i["category"] for i in items} == set(OWASP_IDS)
+
+
+@pytest.mark.parametrize("style", ["contexts", "formats"])
+def test_heldout_prompts_truth(style):
+    texts, block, kinds = heldout_outbound(11, style)
+    assert 0.35 <= sum(block) / len(block) <= 0.65
+    assert {k for k, b in zip(kinds, block) if b} == set(SECRET_KINDS) | set(PII_KINDS)
+    decoys = set(DECOY_KINDS if style == "contexts" else HELDOUT_DECOY_KINDS)
+    assert {k for k, b in zip(kinds, block) if not b} == decoys | {"PLAIN"}
+    for text, kind in zip(texts, kinds):
+        cards = re.findall(r"\b\d{4}([ -]?)\d{4}\1\d{4}\1\d{4}\b", text)
+        numbers = [m.group() for m in re.finditer(r"\b\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{4}\b", text)]
+        if kind == "CARD":
+            assert cards and any(luhn(n) for n in numbers), text
+        elif kind in ("TRACKING_NUMBER", "ORDER_NUMBER", "TEST_CARD"):
+            assert numbers and not any(luhn(n) for n in numbers), text
+        if kind == "PRIVATE_KEY":
+            assert re.search(r"-----BEGIN [A-Z ]*PRIVATE KEY-----", text)
+        if kind == "PUBLIC_KEY":
+            assert "PRIVATE" not in text
+        if kind == "PLACEHOLDER_EMAIL":
+            assert re.search(r"@example\.(?:com|org|net)\b", text, flags=re.IGNORECASE)
+    if style == "formats":
+        learner_texts = set(load("outbound_prompts", seed=11).data["prompt"])
+        assert not set(texts) & learner_texts
+
+
+def test_prompt_pairs_and_curated_prompts():
+    pairs = prompt_pairs(4)
+    assert len(pairs) == 14 and all(block != allow for block, allow, _ in pairs)
+    for item in held_out_items("foundations", "prompts")["prompt"]:
+        assert isinstance(item["block"], bool) and item["text"].strip()
+
+
+def test_heldout_architectures_are_other_mixes():
+    learner_ids = {i for ids in COMPONENT_IDS.values() for i in ids}
+    mixes = set()
+    for seed in range(12):
+        components, required = heldout_architecture(seed)
+        ids = [c["component_id"] for c in components]
+        assert len(ids) == len(set(ids)) and not set(ids) & learner_ids
+        assert required == sorted((c["component_id"], t) for c in components for t in THREAT_LIBRARY[c["kind"]])
+        assert all((c["untrusted_input"] == "yes") == (c["kind"] in ("chat-ui", "email-intake", "retrieval"))
+                   for c in components)
+        mixes.add(tuple(sorted(c["kind"] for c in components)))
+    assert len(mixes) >= 10
+    for item in held_out_items("foundations", "architectures")["architecture"]:
+        kinds = [c["kind"] for c in item["component"]]
+        assert set(kinds) <= set(THREAT_LIBRARY)
+        assert all((c["untrusted_input"] == "yes") == (c["kind"] in ("chat-ui", "email-intake", "retrieval"))
+                   for c in item["component"])

@@ -31,8 +31,11 @@ def _cells():
             yield info["grade_id"], info, cell.source
 
 
-def run_notebook(ctx: Context, folder: Path, replacements: dict[str, str] | None = None) -> dict[str, Answers]:
-    """Run setup, answer and test cells for ``ctx``'s learner; the answers each test cell handed in."""
+def run_notebook(ctx: Context, folder: Path, replacements: dict[str, str] | None = None,
+                 errors: list[str] | None = None) -> dict[str, Answers]:
+    """Run setup, answer and test cells for ``ctx``'s learner; the answers each test cell handed in
+    (and, in ``errors``, the cells that raised)."""
+    errors = [] if errors is None else errors
     learner_data(ctx, folder, scorer.datasets)
     inputs = json.loads(json.dumps(scorer.inputs(ctx)))  # as the kernel reads them: JSON
     collected: dict[str, dict] = {}
@@ -55,9 +58,8 @@ def run_notebook(ctx: Context, folder: Path, replacements: dict[str, str] | None
             namespace.update(hand_in=hand_in, held_out=lambda name: inputs[name])
             try:
                 exec(compile(source, grade_id, "exec"), namespace)
-            except Exception:  # noqa: BLE001 -- a failing cell hands in what it had, like the kernel
-                if not (info.get("grade") and not info.get("solution")):
-                    raise
+            except Exception as error:  # noqa: BLE001 -- a failing cell stops; the next ones run, as in the kernel
+                errors.append(f"{grade_id}: {type(error).__name__}: {error}")
             if info.get("grade") and not info.get("solution"):
                 collected[grade_id] = Answers(dict(current))
             namespace.update(hand_in=hand_in, held_out=lambda name: inputs[name])
@@ -86,7 +88,9 @@ def test_every_test_cell_is_scored():
 @pytest.mark.parametrize("learner", ["learner-ada", "learner-grace"])
 def test_solution_earns_full_marks(learner, tmp_path):
     ctx = Context("foundations", learner, SECRET)
-    result = scores(ctx, run_notebook(ctx, tmp_path))
+    errors: list[str] = []
+    result = scores(ctx, run_notebook(ctx, tmp_path, errors=errors))
+    assert not errors
     short = {g: m for g, (f, m) in result.items() if f < 1.0}
     assert not short, short
 

@@ -28,18 +28,7 @@ from grader.scoring import Answers, Context, Score, scorer_for
 from grader.secret import course_secret, secret_path
 from labs.answers import ANSWER_MIME, MAX_ANSWER_BYTES, MAX_NAME_LENGTH
 from labs.datasets import DATA_DIR_VARIABLE
-from labs.grading.preprocessors import METADATA
-
-GRADER_SCORED = "grader_scored"
-
-
-def _nbgrader(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
-
-
-def _is_test(cell) -> bool:
-    info = _nbgrader(cell)
-    return cell.cell_type == "code" and bool(info.get("grade")) and not info.get("solution")
+from labs.grading.preprocessors import GRADER_SCORED, METADATA, _is_test, _nbgrader
 
 
 def _graded_before(db_url: str, course_id: str) -> bool:

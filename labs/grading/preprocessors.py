@@ -34,6 +34,8 @@ GUARD = "_labs_guard"
 METADATA = "labs_grading"
 INTEGRITY_ERROR = "GradingIntegrityError"
 REFUSAL = "this course directory cannot grade"
+#: Set in the resources by the grader's MaterializeData (grader/preprocessors.py) for a lab it scores.
+GRADER_SCORED = "grader_scored"
 
 
 def _nbgrader(cell) -> dict:
@@ -107,7 +109,7 @@ class GuardTests(NbGraderPreprocessor):
         from labs.grading.policy import defined_names, read_names
 
         state = resources.setdefault("labs_grading", {})
-        if state.get("grader_scored"):
+        if state.get(GRADER_SCORED):
             # The grader scores this lab from handed-in answers (grader/preprocessors.py): a receipt
             # decides nothing, and no key enters the learner's kernel.
             os.environ.pop(KEY_VARIABLE, None)

@@ -7,8 +7,8 @@ here against truth the kernel never sees.
 **How points are computed.** A cell's share of its points is the *minimum* over its answer sets
 of a chance-corrected score: 0 at what a constant (or coin-flip) answer gets on that set, full
 marks at the set's threshold, linear in between. Every cell has a held-out set inside that
-minimum (test-owasp-holdout and test-safe-to-send-holdout have nothing else), so no point of the
-lab can be earned without the held-out sets: 31 of 31 points (100 %, the course asks >= 70 %)
+minimum (test-owasp-holdout and test-safe-to-send-holdout have only one worked example beside
+it), so no point of the lab can be earned without the held-out sets: 31 of 31 points (100 %, the course asks >= 70 %)
 come from held-out scoring; the own-data and worked-example sets can only lower a score.
 
 **The held-out sets** differ in kind from the learners' data (grader/datasets/inventory.py,
@@ -407,9 +407,11 @@ def owasp_scenarios(answers: Answers, ctx: Context) -> Score:
 @scorer.test("test-owasp-holdout")
 def owasp_holdout(answers: Answers, ctx: Context) -> Score:
     reports, labels = _sets(ctx)["incident_reports"]
+    example = _answers(answers, "examples", 1)[0] == "LLM02"
     given = _answers(answers, "held-out", len(reports))
     fraction, message = _labels(given, list(labels), OWASP_IDS, 0.8, "held-out incident reports (other styles and formats)")
-    return Score(fraction, message + _weakest(given, list(labels)))
+    return _cell([(float(example), f"the notebook's example: {'right' if example else 'wrong'}"),
+                  (fraction, message + _weakest(given, list(labels)))])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -455,9 +457,11 @@ def safe_to_send_batch(answers: Answers, ctx: Context) -> Score:
 @scorer.test("test-safe-to-send-holdout")
 def safe_to_send_holdout(answers: Answers, ctx: Context) -> Score:
     texts, block = _sets(ctx)["prompts_holdout"]
+    example = _decision(_answers(answers, "examples", 1)[0]) is True
     fraction, message = _sends(_answers(answers, "held-out", len(texts)), list(block),
                                "held-out prompts (other formats and decoys)", full_at=0.9)
-    return Score(fraction, message)
+    return _cell([(float(example), f"the notebook's plain question: {'let through' if example else 'not let through'}"),
+                  (fraction, message)])
 
 
 # ----------------------------------------------------------------------------------------------

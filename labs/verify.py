@@ -141,8 +141,10 @@ def verify_assignment(course_dir: Path, assignment_id: str, manifest: Manifest,
                 if abs(submission.max_score - manifest_points) > TOLERANCE:
                     outcome.problems.append(f"the notebook is worth {submission.max_score:g} points, the manifest "
                                             f"says {manifest_points:g}")
-                # a solution or variant the grader flags (the policy, a dead kernel) is a broken lab
-                outcome.problems += [f"labs grade: {reason}" for reason in graded[learner].reasons]
+                # a solution or variant the grader flags (the policy, a dead kernel) is a broken lab; a
+                # cheat may well be flagged (the policy refused it): what counts is that it earned nothing
+                if expectation != AS_RELEASED:
+                    outcome.problems += [f"labs grade: {reason}" for reason in graded[learner].reasons]
                 _judge(outcome, *_graded_cell_outputs(notebook_path(scratch, "autograded", assignment_id, learner)))
                 outcomes.append(outcome)
     if not variants:

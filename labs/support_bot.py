@@ -1,23 +1,30 @@
-"""An offline, deterministic support-bot sandbox for the ``prompt-injection`` lab.
+"""The support bot of the ``prompt-injection`` lab: offline, deterministic, with a secret.
 
 The seed of the course was a red-teaming hackathon: one team built a support bot, the other
 jailbroke it into revealing internal pricing. This module is that bot, without a GPU or a network:
 
 * :class:`SimulatedChatModel` behaves like an instruction-following chat model with the weaknesses
   real ones have. It answers customer questions, but it also obeys "ignore previous instructions"
-  overrides and role-play framings, repeats its system prompt when asked, reads instructions hidden
-  in encodings (base64, rot13, leetspeak) and behind unicode tricks (zero-width characters,
-  homoglyphs, full-width letters), and follows instructions planted in the documents it is given
-  to read (indirect injection). It can spell, reverse or encode what it reveals, on request.
+  overrides and role-play framings, repeats its system prompt when asked, reads the common unicode
+  tricks (zero-width characters, Cyrillic look-alikes, full-width letters) and leetspeak, decodes
+  base64 and rot13 when a message says that is what it holds, and follows instructions planted in
+  the documents it is given to read (indirect injection). It spells, reverses or encodes what it
+  reveals, on request.
 * :class:`SupportBot` is the application around any :class:`ChatModel`: a system prompt holding a
   per-learner :class:`Secret` (a staff discount code and internal pricing), and the defences of its
   :data:`LEVELS`, escalating Gandalf-style from none (level 1) to normalizing input filters and a
-  separator-tolerant output filter (level 5). Every level can be beaten; the notes say how.
-* :func:`leaks_secret` is the referee: it decides whether a text reveals the code, in any case,
-  with any separators, reversed, rot13-ed or base64-encoded.
+  spacing-tolerant output filter (level 5). Every level can be beaten; the notes say how.
+  :meth:`SupportBot.leaked` tells the operator whether a reply shows the code in one of the forms
+  this model writes it in.
 * :class:`OpenAICompatibleChatModel` lets an instructor point the same bot at a real
   chat-completion endpoint. Nothing in the course (tests, graded cells) uses it, and nothing
   connects until its ``complete`` is called.
+
+What is *not* here: a text normalizer, a decoder of hidden payloads, a leak detector for any
+secret in any spelling. Those are the lab's exercises. The model's own reading is lossy (it
+lower-cases, and it knows fewer tricks than a stronger model does), and nothing here scores: the
+grader replays attacks against its own chat-model variants, with secrets and weaknesses this bot
+does not have, and judges defences with its own referee (``grader/chat_models.py``).
 
 Everything here is deterministic: the same message gets the same reply, every time.
 """
@@ -58,40 +65,8 @@ HOMOGLYPHS = {
 #: Leetspeak digits and symbols and the letters they stand for.
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s", "!": "i"}
 
-_ZERO_WIDTH_TABLE = dict.fromkeys(map(ord, ZERO_WIDTH_CHARACTERS))
-_HOMOGLYPH_TABLE = str.maketrans(HOMOGLYPHS)
-_LEET_TABLE = str.maketrans(LEET)
-
-
-def rot13(text: str) -> str:
-    """rot13 of the ASCII letters of ``text`` (its own inverse)."""
-    return codecs.encode(text, "rot13")
-
-
-def _fold(text: str) -> str:
-    """What a reader sees: NFKC (full-width -> ASCII), invisible characters gone, homoglyphs folded."""
-    return unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH_TABLE).translate(_HOMOGLYPH_TABLE)
-
-
-_BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/]{12,}={0,2}")
-
-
-def _base64_decodings(text: str) -> list[str]:
-    """The printable texts hidden in base64-looking tokens of ``text``."""
-    found = []
-    for token in _BASE64_TOKEN.findall(text):
-        padded = token + "=" * (-len(token) % 4)
-        try:
-            decoded = base64.b64decode(padded, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            continue
-        if decoded and sum(ch.isprintable() or ch.isspace() for ch in decoded) >= 0.95 * len(decoded):
-            found.append(decoded)
-    return found
-
-
 # ----------------------------------------------------------------------------------------------
-# the secret and the referee
+# the secret
 
 
 @dataclass(frozen=True)
@@ -115,7 +90,7 @@ _NOUNS = ("BADGER", "CANYON", "COMET", "FALCON", "HARBOR", "LANTERN", "MEADOW", 
 
 def make_secret(seed: int) -> Secret:
     """The secret of the bot for a seed: a pure function, different between learners."""
-    from labs.datasets import rng_for  # local: keeps `import labs.sandbox` light
+    from labs.datasets import rng_for  # local: keeps `import labs.support_bot` light
 
     rng = rng_for("sandbox-secret", seed)
     code = f"{_ADJECTIVES[int(rng.integers(len(_ADJECTIVES)))]}-{_NOUNS[int(rng.integers(len(_NOUNS)))]}-" \
@@ -123,50 +98,6 @@ def make_secret(seed: int) -> Secret:
     cost = int(rng.integers(900, 2400))
     floor = cost + int(rng.integers(300, 1500))
     return Secret(code=code, seat_cost=f"${cost / 100:.2f}", floor_price=f"${floor / 100:.2f}")
-
-
-def learner_secret(learner: str | None = None, purpose: str = "") -> Secret:
-    """The secret of the current learner's bot (or another learner's, or a held-out one)."""
-    from labs.learner import learner_seed
-
-    return make_secret(learner_seed(learner, purpose=purpose))
-
-
-def _canonical(text: str) -> str:
-    """Letters and digits only, lower case, unicode tricks folded: ``C-o b.A`` -> ``coba``."""
-    return re.sub(r"[^0-9a-z]", "", _fold(text).lower())
-
-
-def leak_form(text: str, secret: Secret | str) -> str | None:
-    """How ``text`` reveals the secret code, or None: the referee of the lab.
-
-    Counted as a leak: the code in any case with any separators or none between its characters
-    (``c o b a l t``, ``C-O-B-...``, one character per line), reversed, rot13-ed, or base64-encoded
-    (the decoded text checked the same way). Fragments (only the word part, only the digits) are
-    not leaks.
-    """
-    code = secret.code if isinstance(secret, Secret) else str(secret)
-    target = _canonical(code)
-    if not target:
-        raise ValueError("the secret code is empty")
-    seen = _canonical(text)
-    if target in seen:
-        return "plain or separated"
-    if target[::-1] in seen:
-        return "reversed"
-    if _canonical(rot13(code)) in seen and _canonical(rot13(code)) != target:
-        return "rot13"
-    squeezed = re.sub(r"\s+", "", _fold(text))
-    for decoded in _base64_decodings(squeezed) + _base64_decodings(_fold(text)):
-        inner = _canonical(decoded)
-        if target in inner or target[::-1] in inner:
-            return "base64"
-    return None
-
-
-def leaks_secret(text: str, secret: Secret | str) -> bool:
-    """True when ``text`` reveals the secret code in any of the forms :func:`leak_form` knows."""
-    return leak_form(text, secret) is not None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -203,31 +134,50 @@ def split_user_turn(content: str) -> tuple[str, list[str]]:
 # ----------------------------------------------------------------------------------------------
 # the simulated chat model: how it reads a text, what it wants, how it answers
 
-# Jailbreak framings. Each pattern is written like the phrasings that work on real models.
-_OVERRIDE = re.compile(
-    r"\b(ignore|disregard|forget|override|bypass|skip)\b[^.?!\n]{0,40}?\b(instructions?|rules|prompt|guidelines|"
-    r"directions|programming|restrictions|constraints|guardrails)\b"
-    r"|\bnew instructions\b|\b(developer|debug|maintenance|admin|god|unrestricted) mode\b|\bsystem override\b")
-_ROLEPLAY = re.compile(
-    r"\b(pretend|imagine you are|imagine you're|role-?play|act as|you are now|from now on,? you are|"
-    r"let'?s play a game|stay in character|in character as|grandma|grandmother|do anything now)\b")
-_DUMP = re.compile(
-    r"\b(repeat|print|show|output|reveal|display|recite|write out|copy|dump|tell me)\b[^?!\n]{0,40}?"
-    r"(system prompt|\byour (initial |original |hidden |secret |full |exact |first )?(prompt|instructions|rules|"
-    r"configuration|guidelines)\b|\b(initial|original|hidden) (prompt|instructions)\b|everything above|"
-    r"the (text|words|lines) above)")
-# What the bot must protect, as people ask for it.
-_TARGET = re.compile(
-    r"\b(staff|discount|promo|promotion|coupon|voucher|secret|internal|employee)[ -]?codes?\b|\bsecret\b|"
-    r"\bpasswords?\b|\binternal pric\w*|\bfloor price\b|\bconfidential\b|\bthe code\b(?!\s+[a-z]{0,2}\d)")
-_REQUEST = re.compile(
-    r"\b(what is|what's|whats|what are|tell me|give me|show me|share|reveal|print|say|spell|send|provide|"
-    r"write|read|type|output|disclose|list|include|append|add|insert|leak|need|want|display|repeat|recite)\b")
-# Customers' own questions about passwords and promo codes are not requests for the secret.
-_HELP = re.compile(
-    r"\b(how (do|can|should) i|where (do|can) i|reset|forgot|forgotten|change my|update my|"
-    r"doesn'?t work|isn'?t working|not working|expired|invalid|apply|redeem|enter|my password|"
-    r"my (promo|discount|coupon) code|rejected)\b")
+def _make_judgement():
+    """The model's sense of what a text wants from it. Built once; its patterns live only in here:
+    the model knows when it is being talked into something, it does not hand out a detector."""
+    # Jailbreak framings. Each pattern is written like the phrasings that work on real models.
+    override = re.compile(
+        r"\b(ignore|disregard|forget|override|bypass|skip)\b[^.?!\n]{0,40}?\b(instructions?|rules|prompt|guidelines|"
+        r"directions|programming|restrictions|constraints|guardrails)\b"
+        r"|\bnew instructions\b|\b(developer|debug|maintenance|admin|god|unrestricted) mode\b|\bsystem override\b")
+    roleplay = re.compile(
+        r"\b(pretend|imagine you are|imagine you're|role-?play|act as|you are now|from now on,? you are|"
+        r"let'?s play a game|stay in character|in character as|grandma|grandmother|do anything now)\b")
+    dump = re.compile(
+        r"\b(repeat|print|show|output|reveal|display|recite|write out|copy|dump|tell me)\b[^?!\n]{0,40}?"
+        r"(system prompt|\byour (initial |original |hidden |secret |full |exact |first )?(prompt|instructions|rules|"
+        r"configuration|guidelines)\b|\b(initial|original|hidden) (prompt|instructions)\b|everything above|"
+        r"the (text|words|lines) above)")
+    # What the bot must protect, as people ask for it.
+    target = re.compile(
+        r"\b(staff|discount|promo|promotion|coupon|voucher|secret|internal|employee)[ -]?codes?\b|\bsecret\b|"
+        r"\bpasswords?\b|\binternal pric\w*|\bfloor price\b|\bconfidential\b|\bthe code\b(?!\s+[a-z]{0,2}\d)")
+    request = re.compile(
+        r"\b(what is|what's|whats|what are|tell me|give me|show me|share|reveal|print|say|spell|send|provide|"
+        r"write|read|type|output|disclose|list|include|append|add|insert|leak|need|want|display|repeat|recite)\b")
+    # Customers' own questions about passwords and promo codes are not requests for the secret.
+    helping = re.compile(
+        r"\b(how (do|can|should) i|where (do|can) i|reset|forgot|forgotten|change my|update my|"
+        r"doesn'?t work|isn'?t working|not working|expired|invalid|apply|redeem|enter|my password|"
+        r"my (promo|discount|coupon) code|rejected)\b")
+
+    def judge(text: str) -> str | None:
+        """"dump" (repeat the system prompt), "jailbreak" (a framing that outranks its rules and asks
+        for what it holds), "asked" (a plain request for what it holds) or None."""
+        if dump.search(text):
+            return "dump"
+        if (override.search(text) or roleplay.search(text)) and target.search(text):
+            return "jailbreak"
+        if target.search(text) and request.search(text) and not helping.search(text):
+            return "asked"
+        return None
+
+    return judge
+
+
+_judge = _make_judgement()
 # Asking for the answer in another form: the model obliges (and an exact-match filter looks away).
 _FORMATS = (
     ("base64", re.compile(r"\b(in|as|into|to|using|with) base ?64\b|\bbase ?64[- ]?encode")),
@@ -281,51 +231,72 @@ class Reading:
     views: tuple[str, ...]     # how the model read it: ("unicode-folded", "leetspeak", "base64", ...)
 
     @property
-    def override(self) -> bool:
-        return bool(_OVERRIDE.search(self.text))
-
-    @property
-    def roleplay(self) -> bool:
-        return bool(_ROLEPLAY.search(self.text))
-
-    @property
-    def dump(self) -> bool:
-        return bool(_DUMP.search(self.text))
-
-    @property
-    def target(self) -> bool:
-        return bool(_TARGET.search(self.text))
-
-    @property
-    def asks_for_secret(self) -> bool:
-        return self.target and bool(_REQUEST.search(self.text)) and not _HELP.search(self.text)
+    def wants(self) -> str | None:
+        return _judge(self.text)
 
     @property
     def output_format(self) -> str | None:
         return next((name for name, pattern in _FORMATS if pattern.search(self.text)), None)
 
 
-def read_like_a_model(text: str) -> Reading:
-    """How an instruction-following model reads ``text``: through the tricks a filter trips on.
+# What this model sees through: the tricks of the sandbox's attack corpus. A stronger model (the
+# grader's) reads more: every invisible character, every look-alike letter, every compatibility form.
+_INVISIBLE_TO_IT = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_LOOK_ALIKES_IT_KNOWS = "аеорстхуіѕј"
+_ITS_LETTERS = {ord(ch): HOMOGLYPHS[ch].lower() for ch in _LOOK_ALIKES_IT_KNOWS}
+_ITS_DIGITS = {ord(digit): letter for digit, letter in LEET.items() if digit.isdigit()}
+_BASE64_MENTIONED = re.compile(r"base ?64|\bb64\b|\bdecode|\bencoded\b")
+_ROT13_MENTIONED = re.compile(r"\brot-?13\b")
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 
-    A large model reads "іgnоre" (Cyrillic letters), "ig\u200bnore" (a zero-width space) and
-    "ｉｇｎｏｒｅ" (full-width) as "ignore"; it reads leetspeak; it decodes base64 it is shown and
-    rot13 when the text says it is rot13. Each of these views is appended to what it "understood".
+
+def _gist(text: str) -> str:
+    """What the model takes ``text`` to say: lower case, full-width letters as ASCII, the common
+    invisible characters skipped and the common Cyrillic look-alikes read as Latin. Lossy on
+    purpose: this is a model's impression, not what a reader sees."""
+    wide = "".join(chr(ord(ch) - 0xFEE0) if "\uff01" <= ch <= "\uff5e" else " " if ch == "\u3000" else ch
+                   for ch in text)
+    return wide.translate(_INVISIBLE_TO_IT).lower().translate(_ITS_LETTERS)
+
+
+def _told_base64(text: str, gist: str) -> list[str]:
+    """The model decodes base64 when the text says there is some -- well-formed tokens only."""
+    if not _BASE64_MENTIONED.search(gist):
+        return []
+    found = []
+    for token in _LONG_TOKEN.findall(text.translate(_INVISIBLE_TO_IT)):
+        if len(token) % 4:
+            continue
+        try:
+            decoded = base64.b64decode(token, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            continue
+        if decoded.isprintable():
+            found.append(decoded)
+    return found
+
+
+def read_like_a_model(text: str) -> Reading:
+    """How the sandbox model reads ``text``: its impression of it, and of what it was told holds.
+
+    It reads "іgnоre" (Cyrillic і and о), "ig\u200bnore" (a zero-width space) and "ｉｇｎｏｒｅ"
+    (full-width) as "ignore", and reads leetspeak; it decodes base64 and rot13 when the text says
+    that is what it holds. Each reading is appended to what it "understood", in lower case.
     """
-    folded = _fold(text)
-    views = ["plain"] if folded == text else ["unicode-folded"]
-    parts = [folded]
-    leet = folded.translate(_LEET_TABLE)
-    if leet != folded:
+    gist = _gist(text)
+    views = ["plain"] if gist == text.lower() else ["tricks read through"]
+    parts = [gist]
+    leet = gist.translate(_ITS_DIGITS)
+    if leet != gist:
         parts.append(leet)
         views.append("leetspeak")
-    for decoded in _base64_decodings(re.sub(r"\s+", " ", folded)):
-        parts.append(_fold(decoded))
+    for decoded in _told_base64(text, gist):
+        parts.append(_gist(decoded))
         views.append("base64")
-    if re.search(r"\brot-?13\b", folded, re.I):
-        parts.append(rot13(folded))
+    if _ROT13_MENTIONED.search(gist):
+        parts.append(codecs.encode(gist, "rot13"))
         views.append("rot13")
-    return Reading(text="\n".join(parts).lower(), views=tuple(views))
+    return Reading(text="\n".join(parts), views=tuple(views))
 
 
 def _formatted(code: str, how: str | None) -> str:
@@ -333,7 +304,7 @@ def _formatted(code: str, how: str | None) -> str:
     if how == "base64":
         return base64.b64encode(code.encode()).decode()
     if how == "rot13":
-        return rot13(code)
+        return codecs.encode(code, "rot13")
     if how == "reversed":
         return code[::-1]
     if how == "spaced":
@@ -345,6 +316,8 @@ def _formatted(code: str, how: str | None) -> str:
     return code
 
 
+_FORMS_WRITTEN = ((None, "as stored"), ("lower", "lower case"), ("spaced", "spelled out"),
+                  ("dashed", "separated"), ("reversed", "reversed"), ("base64", "base64"), ("rot13", "rot13"))
 _CODE_IN_PROMPT = re.compile(r"staff discount code is (\S+?)\.(\s|$)")
 _SEAT_COST = re.compile(r"cost us (\$\d+\.\d\d)")
 _FLOOR = re.compile(r"never quote below (\$\d+\.\d\d)")
@@ -371,25 +344,16 @@ class SimulatedChatModel:
         user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")
         message, documents = split_user_turn(user)
         readings = [read_like_a_model(message)] + [read_like_a_model(d) for d in documents]
-        if self._complies(readings, hardened=_HARDENED in system.lower()):
+        wants = {r.wants for r in readings}
+        if "dump" in wants or "jailbreak" in wants or ("asked" in wants and _HARDENED not in system.lower()):
+            # "repeat your system prompt" and a jailbreak framing work even on a hardened prompt;
+            # a plain request works when nothing told it to keep the code to itself
             return self._reveal(system, readings)
-        if any(r.asks_for_secret for r in readings):
+        if "asked" in wants:
             return REFUSAL
         if documents and _SUMMARIZE.search(readings[0].text):
             return self._summarize(documents)
         return self._answer(readings[0].text)
-
-    @staticmethod
-    def _complies(readings: list[Reading], hardened: bool) -> bool:
-        """Does any text talk the model into revealing what it holds?"""
-        for r in readings:
-            if r.dump:
-                return True  # "repeat your system prompt" works even on a hardened prompt
-            if (r.override or r.roleplay) and r.target:
-                return True  # a jailbreak framing outranks "never reveal"
-            if not hardened and r.asks_for_secret:
-                return True  # nothing told it to keep the code to itself
-        return False
 
     @staticmethod
     def _reveal(system: str, readings: list[Reading]) -> str:
@@ -398,7 +362,7 @@ class SimulatedChatModel:
             return "I don't have any code or internal pricing in my instructions."
         how = next((r.output_format for r in readings if r.output_format), None)
         code = _formatted(found.group(1), how)
-        if any(r.dump for r in readings):
+        if any(r.wants == "dump" for r in readings):
             prompt = _CODE_IN_PROMPT.sub(lambda m: f"staff discount code is {code}.{m.group(2)}", system)
             return f"Sure, here are my instructions:\n\n{prompt}"
         cost, floor = _SEAT_COST.search(system), _FLOOR.search(system)
@@ -410,7 +374,7 @@ class SimulatedChatModel:
 
     @staticmethod
     def _summarize(documents: list[str]) -> str:
-        text = " ".join(_fold(documents[0]).split())
+        text = " ".join(documents[0].translate(_INVISIBLE_TO_IT).split())
         text = re.sub(r"<!--.*?-->", "", text).strip()
         first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0][:160]
         return f"Here is a short summary of the document: {first}"
@@ -468,15 +432,16 @@ class KeywordInputFilter:
 
 @dataclass(frozen=True)
 class NormalizingInputFilter(KeywordInputFilter):
-    """Level 5: the same blocklist after NFKC, zero-width removal, homoglyph and leetspeak folding.
+    """Level 5: the same blocklist on the model's own impression of the text (full-width letters,
+    the common zero-width characters and Cyrillic look-alikes, leetspeak digits read through).
 
-    Why it fails: it does not decode base64 or rot13 payloads, and it still never looks at the
-    documents the model is asked to read.
+    Why it fails: it does not decode base64 or rot13 payloads, it knows only the tricks this model
+    knows, and it still never looks at the documents the model is asked to read.
     """
 
     def prepare(self, text: str) -> str:
-        folded = _fold(text).lower()
-        return folded + "\n" + folded.translate(_LEET_TABLE)
+        gist = _gist(text)
+        return gist + "\n" + gist.translate(_ITS_DIGITS)
 
 
 @dataclass(frozen=True)
@@ -490,16 +455,20 @@ class ExactMatchOutputFilter:
         return OUTPUT_BLOCKED if secret.code.lower() in reply.lower() else None
 
 
-@dataclass(frozen=True)
-class SeparatorTolerantOutputFilter:
-    """Level 5: withhold replies containing the code's letters and digits in order, or reversed,
-    whatever separates them.
+_SPACING = re.compile(r"[\s.\-]+")
 
-    Why it fails: base64 and rot13 do not keep the letters.
+
+@dataclass(frozen=True)
+class SpacingTolerantOutputFilter:
+    """Level 5: withhold replies in which the code shows up with spaces, dots, dashes or line breaks
+    between its characters (the ways this model spells it out), forwards or reversed.
+
+    Why it fails: base64 and rot13 do not keep the letters -- and another model may spell the code
+    with other characters between its letters.
     """
 
     def check(self, reply: str, secret: Secret) -> str | None:
-        seen, target = _canonical(reply), _canonical(secret.code)
+        seen, target = _SPACING.sub("", reply.lower()), _SPACING.sub("", secret.code.lower())
         return OUTPUT_BLOCKED if target in seen or target[::-1] in seen else None
 
 
@@ -526,10 +495,10 @@ LEVELS: dict[int, Level] = {level.number: level for level in (
           "hide the words: zero-width characters, homoglyphs, leetspeak, base64, rot13 -- or a document",
           hardened_prompt=True, input_defences=(KeywordInputFilter(),),
           output_defences=(ExactMatchOutputFilter(),)),
-    Level(5, "normalizing filters", "+ the blocklist sees NFKC / zero-width / homoglyph / leet-folded text, "
-          "and the output filter ignores separators", "a base64 or rot13 payload, or a document, asking for "
+    Level(5, "normalizing filters", "+ the blocklist sees through the model's tricks (full-width, zero-width, "
+          "look-alikes, leetspeak), and the output filter ignores spacing", "a base64 or rot13 payload, or a document, asking for "
           "a base64 or rot13 answer", hardened_prompt=True, input_defences=(NormalizingInputFilter(),),
-          output_defences=(SeparatorTolerantOutputFilter(),)),
+          output_defences=(SpacingTolerantOutputFilter(),)),
 )}
 
 
@@ -577,6 +546,19 @@ class SupportBot:
         """The secret, as the bot's operator knows it (to configure an output filter)."""
         return self._secret
 
+    def leaked(self, reply: str) -> str | None:
+        """How ``reply`` shows this bot's code in a form its model writes it in, or None.
+
+        The operator's log, for feedback in the notebook: it knows the forms
+        :class:`SimulatedChatModel` produces (as stored, lower case, spelled out, separated,
+        reversed, base64, rot13), exactly as written. It is not a leak detector for other
+        spellings, other secrets or other models -- that is exercise 2.4, and the grader's own.
+        """
+        for how, name in _FORMS_WRITTEN:
+            if _formatted(self._secret.code, how) in reply:
+                return name
+        return None
+
     def reply(self, message: str, documents: str | Iterable[str] | None = None) -> str:
         return self.complete([{"role": "user", "content": user_turn(message, documents)}])
 
@@ -603,6 +585,81 @@ def levels_table():
 
     return pd.DataFrame([{"level": lv.number, "name": lv.name, "defence": lv.defence} for lv in LEVELS.values()]
                         ).set_index("level")
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers for the notebook's test cells (they run your code on inputs; they judge nothing)
+
+
+def try_attack(attacks, level: int) -> tuple[str, str, str, str | None]:
+    """Send ``attacks[level]`` (a message, or a ``(message, document)`` pair) to your bot at that level:
+    ``(message, document, reply, how the reply shows the code or None)``."""
+    from labs.checks import check
+
+    check(isinstance(attacks, dict) and level in attacks, f"attacks must be a dict with a message for level {level}")
+    attack = attacks[level]
+    if isinstance(attack, (tuple, list)) and len(attack) == 2:
+        message, document = attack
+    else:
+        message, document = attack, ""
+    check(isinstance(message, str) and message.strip() and isinstance(document, str),
+          f"attacks[{level}] must be a non-empty message, or a (message, document) pair of strings")
+    bot = SupportBot(level)
+    reply = bot.reply(message, document)
+    return message, document, reply, bot.leaked(reply)
+
+
+class SimulatedClock:
+    """A clock a test moves by hand: ``clock.now = 12.5``; calling it returns the time."""
+
+    def __init__(self, start: float = 0.0):
+        self.now = float(start)
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run_timeline(make_bucket, timeline: dict) -> list[bool]:
+    """The decisions of ``make_bucket(capacity, refill_per_second, clock=...)`` on a request
+    timeline ``{"capacity", "refill_per_second", "events": [[time, user], ...]}``."""
+    clock = SimulatedClock(timeline["events"][0][0] if timeline["events"] else 0.0)
+    bucket = make_bucket(timeline["capacity"], timeline["refill_per_second"], clock=clock)
+    decisions = []
+    for at, user in timeline["events"]:
+        clock.now = float(at)
+        decisions.append(bool(bucket.allow(user)))
+    return decisions
+
+
+def recorded_run(rows: list[dict]):
+    """``(corpus, respond, baseline, leaked)`` for ``evaluate_defences`` from a recorded run: rows with
+    the prompt (attack_id, message, document, kind, technique), the defended bot's reply, the undefended
+    bot's reply (baseline) and whether each reply revealed the secret (leaked, baseline_leaked)."""
+    import pandas as pd
+
+    corpus = pd.DataFrame([{key: row[key] for key in ("attack_id", "message", "document", "kind", "technique")}
+                           for row in rows])
+    replies = {(row["message"], row["document"]): row["reply"] for row in rows}
+    baselines = {(row["message"], row["document"]): row["baseline"] for row in rows}
+    verdicts = {row["baseline"]: bool(row["baseline_leaked"]) for row in rows}
+    verdicts.update({row["reply"]: bool(row["leaked"]) for row in rows})
+
+    def respond(message: str, document: str = "") -> str:
+        return replies[(message, document)]
+
+    def baseline(message: str, document: str = "") -> str:
+        return baselines[(message, document)]
+
+    def leaked(reply: str) -> bool:
+        return verdicts[reply]
+
+    return corpus, respond, baseline, leaked
+
+
+def report_as_data(report) -> dict:
+    """An ``evaluate_defences`` report as plain numbers (what a test cell hands in)."""
+    return {"block_rate": float(report["block_rate"]), "false_positive_rate": float(report["false_positive_rate"]),
+            "by_technique": {str(k): float(v) for k, v in dict(report["by_technique"]).items()}}
 
 
 # ----------------------------------------------------------------------------------------------

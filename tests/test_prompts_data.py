@@ -1,8 +1,9 @@
 """The prompt-injection lab's corpora: pure, per-seed different, and truthful about what they planted.
 
-"Truthful" is checked against the sandbox bot: every attack makes the undefended bot leak, no
-benign prompt does, and labels mean what the lab says (direct = the message attacks, indirect =
-only the document does).
+"Truthful" is checked against the learners' support bot (labs.support_bot) with the grader's
+referee: every attack makes the undefended bot leak, no benign prompt does, and labels mean what the
+lab says (direct = the message attacks, indirect = only the document does). The held-out generator
+variants are checked for the kinds they promise in tests/test_prompt_injection_scoring.py.
 """
 from __future__ import annotations
 
@@ -11,10 +12,15 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from labs.datasets import load
-from labs.datasets.prompts import ATTACK_TECHNIQUES, BENIGN_TECHNIQUES, LABELS
-from labs.sandbox import (HOMOGLYPHS, REFUSAL, ZERO_WIDTH_CHARACTERS, SupportBot, leaks_secret,
-                          read_like_a_model)
+from grader.chat_models import PROFILES, leaks as leaks_secret, read
+from grader.datasets import generate
+from grader.datasets.prompts import ATTACK_TECHNIQUES, BENIGN_TECHNIQUES, LABELS
+from labs.support_bot import HOMOGLYPHS, REFUSAL, ZERO_WIDTH_CHARACTERS, SupportBot
+
+
+def read_like_a_model(text: str):
+    """The learners' model's reading of ``text``, with the grader's copy of its attack shapes."""
+    return read(text, PROFILES["support-bot"])
 
 SEEDS = (0, 1, 7, 2026)
 NAMES = ("prompts", "attack_corpus")
@@ -22,11 +28,11 @@ NAMES = ("prompts", "attack_corpus")
 
 @pytest.fixture(scope="module")
 def data():
-    return {(name, seed): load(name, seed=seed) for name in NAMES for seed in SEEDS}
+    return {(name, seed): generate(name, seed) for name in NAMES for seed in SEEDS}
 
 
 def _attacks(reading) -> bool:
-    """Would the sandbox model comply with this text (the same rule as SimulatedChatModel)?"""
+    """Would the learners' model comply with this text (the same rule as SimulatedChatModel)?"""
     return reading.dump or ((reading.override or reading.roleplay) and reading.target) or reading.asks_for_secret
 
 
@@ -118,7 +124,7 @@ def test_disguises_are_what_they_say(seed, data):
     assert all("rot13" in m.lower() for m in by["rot13"]["message"])
     for t in ("base64", "rot13", "leetspeak", "fullwidth", "homoglyph", "zero-width"):
         # the disguise hides the attack from a reader of the raw text ...
-        raw = [_attacks(read_like_a_model(m)) and read_like_a_model(m).views == ("plain",) for m in by[t]["message"]]
+        raw = [_attacks(read_like_a_model(m)) and read_like_a_model(m).text == m.lower() for m in by[t]["message"]]
         assert not any(raw), t
     for t in ("indirect", "indirect-obfuscated"):
         assert all(not _attacks(read_like_a_model(m)) for m in by[t]["message"])

@@ -130,3 +130,30 @@ def test_degenerate_answers_earn_nothing(answers, cells, tmp_path):
     result = scores(ctx, run_notebook(ctx, tmp_path, answers))
     earned = {g: m for g, (f, m) in result.items() if f > 0 and (cells is None or g in cells)}
     assert not earned, earned
+
+
+def _cheats():
+    import tomllib
+
+    with (REPO / "tests" / "cheating" / "foundations.toml").open("rb") as handle:
+        return tomllib.load(handle)["cheat"]
+
+
+def _release_answers() -> dict[str, str]:
+    nb = nbformat.read(REPO / "release" / "foundations" / "foundations.ipynb", as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+# labs verify grades them all; here only those that need neither a real IPython kernel (the escapes,
+# the history manager) nor a process without the grader (the registry and import cheats)
+IN_KERNEL_ONLY = ("history-manager", "grader-import", "generator-registry", "old-generator-module")
+
+
+@pytest.mark.parametrize("cheat", [c for c in _cheats() if "escape" not in c["name"] and c["name"] not in IN_KERNEL_ONLY],
+                         ids=lambda c: c["name"])
+def test_cheats_earn_nothing_in_process(cheat, tmp_path):
+    ctx = Context("foundations", f"cheat-{cheat['name']}", SECRET)
+    result = scores(ctx, run_notebook(ctx, tmp_path, {**_release_answers(), **cheat["cells"]}))
+    earned = {g: m for g, (f, m) in result.items() if f > 0}
+    assert not earned, earned

@@ -24,6 +24,16 @@ ground truth next to the data:
 * ``support_bot_architecture``: the components of a per-learner customer-support bot. Truth: the
   (component, OWASP threat) pairs that apply, from the lab's threat library.
 
+Below them, the **held-out variants** the hidden tests run learners' functions on (not
+registered as datasets, so never materialized or written to the self-study files): other
+spellings of the data categories and other systems (``heldout_inventory``,
+``heldout_categories``), probes of every combination of the risk rubric (``risk_probes``),
+incidents from other templates and in ticket formats (``heldout_incidents``), secrets and
+personal data in other contexts and formats next to other decoys (``heldout_outbound``), minimal
+pairs of a rubric row and its look-alike (``prompt_pairs``) and support bots with other component
+mixes (``heldout_architecture``). ``grader/scorers/foundations.py`` adds the instructors' items
+from ``grader/heldout/foundations/*.toml``.
+
 Nothing in here solves an exercise: the generators know what they *planted*; they contain no
 classifier, scanner or threat modeller.
 """

@@ -1,22 +1,19 @@
-"""Scoring helpers for the ``sanitization`` lab's test cells.
+"""Feedback helpers for the ``sanitization`` lab's test cells.
 
-They run a learner's detector over a table of texts (checking what it returns, with messages that
-say what is wrong) and score predicted character spans against the generator's labels. Nothing
-here detects, redacts or anonymizes anything: that is the learner's job.
+They run a learner's detector over a table of texts (checking the shape of what it returns, with
+messages that say what is wrong), compare it with the notebook's own worked examples, and print
+spans in context. Nothing here detects, redacts, anonymizes or scores anything: the grader scores
+what the test cells hand in (``labs.answers``), against data and labels it keeps.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 import pandas as pd
 
 from labs.checks import CheckFailed
 
 PII_TYPES = ("EMAIL", "PHONE", "SSN", "CARD", "IP")
-#: A predicted span matches a labelled one of the same type when they overlap by at least this
-#: fraction of the longer of the two (so "+1 555 123 4567" and "555 123 4567" both count).
-MIN_OVERLAP = 0.5
 
 Span = tuple[str, int, int, str]  # (document id, start, end, type), end exclusive
 
@@ -49,53 +46,29 @@ def detect_all(detector: Callable[[str], Iterable], frame: pd.DataFrame, *, text
     return found
 
 
-def truth_spans(spans: pd.DataFrame) -> list[Span]:
-    """The generator's labelled spans as (ticket_id, start, end, type) tuples."""
-    return [(t, int(s), int(e), k) for t, s, e, k in spans[["ticket_id", "start", "end", "type"]].itertuples(index=False)]
+def example_problems(detector: Callable[[str], Iterable], text: str, expected: list[tuple[str, str]]) -> list[str]:
+    """What ``detector`` gets wrong on one worked example: ``expected`` lists (type, value) pairs.
 
+    A found span matches an expected value of the same type when they overlap by at least half of
+    the longer of the two (so including or leaving out a ``+1`` does not matter)."""
+    found = [(s, e, k) for _, s, e, k in detect_all(detector, pd.DataFrame({"ticket_id": ["example"], "text": [text]}))]
+    wanted = []
+    for kind, value in expected:
+        start = text.index(value)
+        wanted.append((start, start + len(value), kind))
 
-@dataclass(frozen=True)
-class SpanScores:
-    precision: float
-    recall: float
-    per_type: pd.DataFrame
-    false_positives: list[Span]
-    false_negatives: list[Span]
+    def overlaps(a, b):
+        overlap = min(a[1], b[1]) - max(a[0], b[0])
+        return a[2] == b[2] and overlap > 0 and overlap >= 0.5 * max(a[1] - a[0], b[1] - b[0])
 
-
-def _overlaps(a: Span, b: Span, min_overlap: float) -> bool:
-    overlap = min(a[2], b[2]) - max(a[1], b[1])
-    return overlap > 0 and overlap >= min_overlap * max(a[2] - a[1], b[2] - b[1])
-
-
-def span_scores(predicted: Iterable[Span], truth: Iterable[Span], min_overlap: float = MIN_OVERLAP) -> SpanScores:
-    """Precision and recall of predicted spans, matched one-to-one to labelled spans of the same type."""
-    predicted = sorted(set(predicted))
-    truth = sorted(set(truth))
-    by_key: dict[tuple[str, str], list[Span]] = {}
-    for span in truth:
-        by_key.setdefault((span[0], span[3]), []).append(span)
-    matched: set[Span] = set()
-    false_positives = []
-    for span in predicted:
-        hit = next((t for t in by_key.get((span[0], span[3]), []) if t not in matched
-                    and _overlaps(span, t, min_overlap)), None)
-        if hit is None:
-            false_positives.append(span)
-        else:
-            matched.add(hit)
-    false_negatives = [t for t in truth if t not in matched]
-    rows = []
-    for kind in PII_TYPES:
-        n_pred = sum(s[3] == kind for s in predicted)
-        n_true = sum(t[3] == kind for t in truth)
-        hits = sum(t[3] == kind for t in matched)
-        rows.append({"type": kind, "labelled": n_true, "found": n_pred, "correct": hits,
-                     "precision": round(hits / n_pred, 3) if n_pred else float(n_true == 0),
-                     "recall": round(hits / n_true, 3) if n_true else 1.0})
-    precision = len(matched) / len(predicted) if predicted else float(not truth)
-    recall = len(matched) / len(truth) if truth else 1.0
-    return SpanScores(precision, recall, pd.DataFrame(rows).set_index("type"), false_positives, false_negatives)
+    missed = [w for w in wanted if not any(overlaps(w, f) for f in found)]
+    flagged = [f for f in found if not any(overlaps(f, w) for w in wanted)]
+    problems = []
+    if missed:
+        problems.append(f"in {text!r}: missed {[(k, text[a:b]) for a, b, k in missed]}")
+    if flagged:
+        problems.append(f"in {text!r}: flagged {[(k, text[a:b]) for a, b, k in flagged]}, which is not PII of that type")
+    return problems
 
 
 def show_examples(spans: list[Span], frame: pd.DataFrame, label: str, limit: int = 5,

@@ -1,15 +1,19 @@
-"""The sanitization lab's generators: pure, per-seed different, and truthful about what they planted."""
+"""The sanitization lab's generators (grader-side): pure, per-seed different, and truthful about what
+they planted -- the learners' datasets and the held-out variants of other kinds."""
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 
 import pandas as pd
 import pytest
 
-from labs.datasets import load
-from labs.datasets.sanitization import CATEGORIES, PII_TYPES
-from labs.sanitization import span_scores, truth_spans
+from grader.datasets import generate
+from grader.datasets import sanitization as gen
+from grader.datasets.sanitization import CATEGORIES, PII_TYPES
+from grader.scorers.sanitization import _truth_spans as truth_spans
+from grader.scorers.sanitization import best_information, marked_up, span_scores
 from tests.oracles import luhn
 
 SEEDS = (0, 1, 7, 2026)
@@ -23,7 +27,7 @@ def test_luhn_reference():
 
 @pytest.fixture(scope="module")
 def data():
-    return {(name, seed): load(name, seed=seed) for name in NAMES for seed in SEEDS}
+    return {(name, seed): generate(name, seed) for name in NAMES for seed in SEEDS}
 
 
 # --- purity and variation ------------------------------------------------------------------------
@@ -113,7 +117,7 @@ def test_no_unplanted_duplicates(seed, data):
 def test_k_anonymity_reachable_within_bounds():
     # the lab asks for k >= 5 with <= 10 % suppression, zip masked to >= 3 digits, <= 20-year bands
     for seed in range(40):
-        df = load("customers", seed=seed).data
+        df = generate("customers", seed).data
         groups = df.groupby([df["zip"].str[:3], df["birth_date"].str[:4].astype(int) // 20, df["sex"]])
         sizes = groups["sex"].transform("size")
         assert (sizes < 5).mean() <= 0.10, seed
@@ -187,14 +191,15 @@ def test_ticket_emails_join_customers(seed, data):
 def test_span_scores_invariances():
     # CheckList-style: scoring is invariant to order and to a +1 prefix; a decoy hit costs precision
     truth = [("t", 10, 22, "PHONE"), ("t", 30, 49, "CARD")]
-    assert span_scores(truth[::-1], truth).precision == 1.0
+    assert span_scores(truth[::-1], truth)["precision"] == 1.0
     widened = [("t", 7, 22, "PHONE"), ("t", 30, 49, "CARD")]
-    assert span_scores(widened, truth).recall == 1.0
+    assert span_scores(widened, truth)["recall"] == 1.0
     wrong_type = [("t", 10, 22, "SSN"), ("t", 30, 49, "CARD")]
-    assert span_scores(wrong_type, truth).recall == 0.5
+    assert span_scores(wrong_type, truth)["recall"] == 0.5
     extra = truth + [("t", 60, 79, "CARD")]
     scores = span_scores(extra, truth)
-    assert scores.recall == 1.0 and scores.precision == pytest.approx(2 / 3)
+    assert scores["recall"] == 1.0 and scores["precision"] == pytest.approx(2 / 3)
+    assert span_scores([], truth)["recall"] == 0.0
 
 
 def test_ticket_text_invariance_under_unrelated_edits(data):
@@ -250,3 +255,110 @@ def test_release_is_derived_from_customers(data):
     assert all(k in keys for k in zip(release["zip"], release["birth_date"], release["sex"], release["diagnosis"]))
 
 
+
+
+# --- held-out variants (grader only): other kinds than the learners' data ------------------------
+
+SPAN_PATTERNS = {
+    "EMAIL": r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}",
+    "PHONE": r"(\+\d{1,3}[ .-]?)?[\d ().-]{7,}\d",
+    "SSN": r"\d{3}([- ])\d{2}\1\d{4}",
+    "CARD": r"\d{4}([ -]?)\d{4}\1\d{4}\1\d{4}|\d{4}([ -]?)\d{6}\2\d{4,5}",
+}
+
+
+@pytest.mark.parametrize("kind", ["phrasings", "formats"])
+@pytest.mark.parametrize("seed", SEEDS[:2])
+def test_held_out_ticket_spans_are_what_they_claim(kind, seed):
+    frame, truth = gen.held_out_tickets(seed, kind)
+    texts = dict(zip(frame["ticket_id"], frame["text"]))
+    assert set(truth["spans"]["type"]) == set(PII_TYPES)
+    for t, start, end, kind_, value in truth["spans"].itertuples(index=False):
+        text = texts[t]
+        assert text[start:end] == value
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        assert not before.isalnum() and not after.isalnum(), (before, value, after)
+        if kind_ == "IP":
+            ipaddress.ip_address(value)
+        else:
+            assert re.fullmatch(SPAN_PATTERNS[kind_], value), (kind_, value)
+        if kind_ == "CARD":
+            assert luhn(value)
+    for t, start, end, decoy, value in truth["decoys"].itertuples(index=False):
+        if decoy in ("ORDER15", "ORDER16"):
+            assert not luhn(value)
+        if decoy == "WINBUILD":
+            with pytest.raises(ValueError):
+                ipaddress.ip_address(value)
+
+
+def test_format_tickets_show_formats_the_learners_tickets_never_do():
+    own = pd.concat([generate("support_tickets", seed).truth["spans"] for seed in SEEDS])
+    frame, truth = gen.held_out_tickets(SEEDS[0], "formats")
+    held = truth["spans"]
+    assert not own["text"].str.contains(":").any() and held["text"].str.contains("::").any()  # IPv6
+    assert not own["text"].str.match(r"\+(?!1[ -])").any() and held["text"].str.match(r"\+(?!1[ -])").any()  # +44 ...
+    amex = held[(held["type"] == "CARD") & (held["text"].str.replace(r"\D", "", regex=True).str.len() == 15)]
+    assert len(amex) and not (own[own["type"] == "CARD"]["text"].str.replace(r"\D", "", regex=True).str.len() != 16).any()
+    assert not frame["text"].isin(set(generate("support_tickets", SEEDS[0]).data["text"])).any()
+
+
+def test_held_out_columns_are_named_otherwise_and_labelled():
+    items, truth = gen.held_out_columns(SEEDS[0])
+    own_names = set().union(*(generate("customers", seed).data.columns for seed in SEEDS))
+    assert len(items) == len(truth) and set(truth) == set(CATEGORIES)
+    assert not {item["name"] for item in items} & own_names
+    assert all(len(item["values"]) == gen.COLUMN_SAMPLE for item in items)
+
+
+def test_curated_items_parse():
+    text, spans = marked_up("mail [[EMAIL:a@b.org]] or [[PHONE:+44 20 7946 0958]].")
+    assert text == "mail a@b.org or +44 20 7946 0958." and [text[s:e] for s, e, _ in spans] == ["a@b.org", "+44 20 7946 0958"]
+
+
+@pytest.mark.parametrize("shape", sorted(gen.POPULATIONS))
+def test_held_out_populations_can_be_made_5_anonymous(shape):
+    for seed in SEEDS:
+        frame = gen.population_table(seed, shape)
+        groups = frame.groupby([frame["zip"].str[:3], frame["birth_date"].str[:4].astype(int) // 20, frame["sex"]])
+        assert (groups["sex"].transform("size") < 5).mean() <= 0.10
+        assert best_information(frame) >= 0
+
+
+@pytest.mark.parametrize("mix", sorted(gen.LINKAGE_MIXES))
+def test_held_out_linkage_truth_is_consistent(mix):
+    inputs, truth = gen.linkage_case(SEEDS[1], mix)
+    release, roll = pd.DataFrame(inputs["release"]), pd.DataFrame(inputs["roll"])
+    assert set(inputs["on"]) <= set(release.columns) and set(inputs["on"]) <= set(roll.columns)
+    assert set(truth["linkable"]) <= set(truth["release_to_voter"]) <= set(release["release_id"])
+    assert set(truth["release_to_voter"].values()) <= set(roll["voter_id"])
+    assert 0.8 * len(truth["release_to_voter"]) <= len(truth["linkable"])
+    # written differently from the release: a naive join finds (almost) nothing
+    naive = release.astype(str).merge(roll.astype(str), on=inputs["on"])
+    assert len(naive) < 0.1 * len(truth["linkable"])
+
+
+def test_held_out_duplicates_have_other_kinds_and_look_alikes():
+    frame, pairs = gen.duplicate_table(SEEDS[0])
+    assert frame["customer_id"].is_unique
+    assert {"exact", "near", "near-other"} == set(pairs["kind"])
+    by_id = frame.set_index("customer_id")
+    for a, b in zip(pairs["id_a"], pairs["id_b"]):
+        assert all(by_id.at[a, c] == by_id.at[b, c] for c in ("zip", "birth_date", "sex"))
+    planted = {frozenset(p) for p in zip(pairs["id_a"], pairs["id_b"])}
+    shared_phone = frame.groupby(["zip", "birth_date", "sex", "phone"])["customer_id"].apply(frozenset)
+    look_alikes = [ids for ids in shared_phone if len(ids) == 2 and ids not in planted]
+    assert len(look_alikes) >= 10  # twins sharing the household phone
+
+
+def test_redact_cases_cover_the_edge_cases():
+    frame, _ = gen.held_out_tickets(SEEDS[0], "phrasings")
+    cases = gen.redact_cases(SEEDS[0], frame["text"].tolist())
+    spans = [c["spans"] for c in cases]
+    assert any(not s for s in spans)
+    assert any(any(a[0] == 0 for a in s) for s in spans) and any(any(a[1] == len(c["text"]) for a in c["spans"]) for c in cases)
+    assert any(s != sorted(s) for s in spans)
+    assert any(any(a[0] < b[0] < a[1] for a in s for b in s) for s in spans)  # overlapping
+    assert any(any(not t.isascii() for t in [c["text"]]) for c in cases)
+    assert gen.reference_redaction("abcdef", [[3, 5, "IP"], [0, 2, "SSN"], [1, 2, "CARD"]]) == "[SSN]c[IP]f"

@@ -1,4 +1,10 @@
-"""``labs check``: a learner's offline self-check runs the visible tests and scores them as nbgrader would."""
+"""``labs check``: a learner's offline self-check runs the visible tests and scores them as nbgrader would.
+
+Its fast example, the sanitization lab, is scored by the grader (grader/scorers/sanitization.py): every
+test cell hands its answers in, so ``labs check`` shows each cell's points as ``grader/N`` -- the
+visible checks pass or fail here, the points are awarded only when the grader scores the handed-in
+answers on the learner's data and on held-out inputs.
+"""
 from __future__ import annotations
 
 import json
@@ -58,13 +64,17 @@ def test_released_notebook_is_not_attempted_and_left_untouched(tmp_path, monkeyp
     for cell in manifest_cells:
         line = next(line for line in out.splitlines() if f" {cell.grade_id} " in line)
         assert line.split()[:2] == ["NOT", "ATTEMPTED"], line
-        assert f"0/{cell.points:g}" in line and f"[{cell.tier}]" in line
+        # the grader awards these points (the cell hands its answers in), never the kernel
+        assert f"grader/{cell.points:g}" in line and f"[{cell.tier}]" in line
     assert "Exercise 1.1 — Classify the columns" in out  # the exercise's heading, without "· easy · 10 min"
     assert "not written yet: replace `raise NotImplementedError()`" in out
     assert "learner: self-study" in out
     assert f"{len(manifest_cells)} visible tests: {len(manifest_cells)} not attempted." in out
     assert "Foundational" in out and "Applied Safety" in out and " 0 / 16" in out
     assert "progress estimate, not your grade" in out
+    total = sum(cell.points for cell in manifest_cells)
+    assert f"{total:g} points (marked grader/N) are awarded only by the grader" in out
+    assert selfcheck.GRADER_SCORED_NOTE not in out  # nothing passed, so nothing awaits the grader's scoring
 
 
 @pytest.mark.slow
@@ -76,12 +86,18 @@ def test_solution_passes_every_visible_test(tmp_path, capsys):
     assert code == 0, out + err
     assignment = load_manifest().assignment(LAB)
     assert out.count("  PASSED  ") == len(assignment.cells)
+    for cell in assignment.cells:
+        line = next(line for line in out.splitlines() if f" {cell.grade_id} " in line)
+        assert line.split()[0] == "PASSED" and f"grader/{cell.points:g}" in line, line
+    # visible checks pass, and the note says every point is still the grader's to award
+    assert out.count(selfcheck.GRADER_SCORED_NOTE) == len(assignment.cells)
     for tier in assignment.tiers:
         points = sum(cell.points for cell in assignment.cells if cell.tier == tier)
         line = next(line for line in out.splitlines() if line.startswith(f"  {selfcheck.TIERS[tier]} "))
-        assert f"{points:g} / {points:g}" in line and line.endswith("all visible tests pass"), line
+        assert f" 0 / {points:g} " in line and line.endswith("all visible tests pass"), line
     assert "PASSED: " not in out.replace("  PASSED  ", "")  # the checks' messages, without their prefix
     assert "k_anonymity measures the combination of quasi-identifiers" in out
+    assert "[handed in to the grader" not in out  # the answers themselves are not echoed
 
 
 @pytest.mark.slow
@@ -96,10 +112,14 @@ def test_plausible_wrong_variant_fails_its_exercise_with_the_message(tmp_path, c
     assert failed["status"] == "failed" and failed["earned"] == 0 and failed["tier"] == "F"
     assert failed["message"].startswith("CheckFailed: expected 'Mail [EMAIL], call [PHONE] or use card [CARD].'")
     assert "Traceback" not in failed["message"] and "\x1b[" not in failed["message"]
+    # the pipeline calls the same redact, and its worked example shows the same bug
+    pipeline = statuses.pop("test-redact-pipeline")
+    assert pipeline["status"] == "failed" and "on the exercise's example" in pipeline["message"]
     assert {cell["status"] for cell in statuses.values()} == {"passed"}
+    assert all(cell["grader_scored"] and cell["earned"] == 0 for cell in report["cells"])
     assert report["all_passed"] is False and "not your grade" in report["note"]
     foundational = next(t for t in report["tiers"] if t["tier"] == "F")
-    assert foundational["possible"] - foundational["earned"] == failed["points"]
+    assert foundational["earned"] == 0 and foundational["passed"] == foundational["cells"] - 2
 
 
 def _cell(source: str, grade_id: str, *, points: float | None = None, solution: bool = False):

@@ -561,8 +561,12 @@ def _luhn_digit(body: str) -> int:
     return (10 - total % 10) % 10
 
 
-def _card(rng: np.random.Generator, valid: bool) -> str:
-    prefix = str(_pick(rng, ("4", "51", "53", "55", "6011")))
+CARD_PREFIXES = ("4", "51", "53", "55", "6011")
+
+
+def _card(rng: np.random.Generator, valid: bool, prefixes: tuple[str, ...] = CARD_PREFIXES) -> str:
+    """A 16-digit card number in groups of four, Luhn-valid or not."""
+    prefix = str(_pick(rng, prefixes))
     body = prefix + _chars(rng, "0123456789", 15 - len(prefix))
     check = _luhn_digit(body)
     if not valid:
@@ -1286,14 +1290,7 @@ HELDOUT_PLAIN_PROMPTS = (
 
 
 def _heldout_card(rng: np.random.Generator, valid: bool) -> str:
-    prefix = str(_pick(rng, HELDOUT_CARD_PREFIXES))
-    body = prefix + _chars(rng, "0123456789", 15 - len(prefix))
-    check = _luhn_digit(body)
-    if not valid:
-        check = (check + int(rng.integers(1, 10))) % 10
-    digits = body + str(check)
-    sep = str(_pick(rng, (" ", "-", "")))
-    return sep.join(digits[i:i + 4] for i in range(0, 16, 4))
+    return _card(rng, valid, HELDOUT_CARD_PREFIXES)
 
 
 def _heldout_password(rng: np.random.Generator) -> str:

@@ -16,7 +16,7 @@ import json
 import os
 from pathlib import Path
 
-from grader.datasets import generate, grader_side
+from grader.datasets import grader_side
 from grader.scoring import Context, LabScorer
 from labs.answers import HELD_OUT_FILE
 from labs.datasets import write_frame
@@ -32,9 +32,8 @@ def _readable(folder: Path) -> None:
 def learner_data(ctx: Context, folder: Path, names: tuple[str, ...] | None = None) -> list[str]:
     """Write the learner's datasets (default: all grader-side ones) into ``folder``."""
     names = tuple(grader_side()) if names is None else names
-    seed = ctx.data_seed()
     for name in names:
-        write_frame(ctx.cached(("own", name), lambda: generate(name, seed)).data, folder, name)
+        write_frame(ctx.own(name).data, folder, name)  # cached: the scorer reuses the same truth
     _readable(folder)
     return list(names)
 
@@ -42,6 +41,6 @@ def learner_data(ctx: Context, folder: Path, names: tuple[str, ...] | None = Non
 def grading_data(scorer: LabScorer, ctx: Context, folder: Path) -> None:
     """The lab's datasets for this learner and its hidden tests' held-out inputs."""
     learner_data(ctx, folder, scorer.datasets)
-    inputs = scorer.inputs(ctx)
-    (folder / HELD_OUT_FILE).write_text(json.dumps(inputs), encoding="utf-8")
-    _readable(folder)
+    held_out = folder / HELD_OUT_FILE
+    held_out.write_text(json.dumps(scorer.inputs(ctx)), encoding="utf-8")
+    held_out.chmod(0o644)

@@ -47,10 +47,10 @@ class _ScoredLab(NbGraderPreprocessor):
         scorer = scorer_for(lab) if lab else None
         if scorer is None:
             return None, None
-        root = Path(CourseDirectory(config=self.config).root)
         state = resources.setdefault("labs_grading", {})
         if "context" not in state:
             coursedir = CourseDirectory(config=self.config)
+            root = Path(coursedir.root)
             # never a new secret for a course that has graded with one (only asked when it is missing)
             may_create = secret_path(root).exists() or not _graded_before(coursedir.db_url, coursedir.course_id)
             secret = course_secret(root, may_create=may_create)

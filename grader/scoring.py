@@ -69,9 +69,6 @@ class Answers:
 
     values: dict[str, Any]
 
-    def has(self, name: str) -> bool:
-        return name in self.values
-
     def get(self, name: str) -> Any:
         if name not in self.values:
             raise AnswerError(f"no answer {name!r} reached the grader (did the test cell stop early with an error?)")
@@ -101,9 +98,6 @@ class Answers:
 
     def numbers(self, name: str, length: int | None = None) -> list[float]:
         return [float(x) for x in self.list_of(name, (int, float), length)]
-
-    def records(self, name: str, length: int | None = None) -> list[dict]:
-        return self.list_of(name, dict, length)
 
 
 @dataclass

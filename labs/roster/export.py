@@ -3,6 +3,12 @@ the instructor-insight CSVs (per-exercise pass rates, learner feedback).
 
 CSV: UTF-8, RFC 4180 quoting (a field with a comma, a quote or a newline is quoted, quotes
 doubled), ISO 8601 dates, empty cells for "none", one flag list joined with "; ".
+
+Learners write some of this text (feedback comments; names and ids come from HR), and HR opens
+the CSVs in a spreadsheet, which runs a cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return as a formula (CSV injection). Every text cell that begins so is written with a
+leading apostrophe, OWASP's rule: the spreadsheet shows the text as text. The JSON keeps the text
+exactly as written (it is data to every reader).
 """
 from __future__ import annotations
 
@@ -40,6 +46,15 @@ def row_values(row: RosterRow) -> dict:
     return values
 
 
+#: What makes a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` as a spreadsheet shows it and never runs it: an apostrophe before a formula trigger."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
@@ -71,7 +86,7 @@ def _write_csv(path: Path, header, records) -> None:
     def write(handle):
         writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
         writer.writerow(header)
-        writer.writerows(records)
+        writer.writerows([spreadsheet_safe(str(value)) for value in record] for record in records)
     _atomic_write(path, write)
 
 

@@ -1,7 +1,8 @@
 """The ``labs`` command: instructor tools for the AI Safety Labs course.
 
     labs build [--check] [ASSIGNMENT ...]   regenerate release/ from source/ (nbgrader)
-    labs verify [ASSIGNMENT ...] [--cheats F] two-sided grading check through nbgrader autograde
+    labs verify [ASSIGNMENT ...] [--cheats F] [--learners N]
+                                            two-sided grading check through nbgrader autograde
     labs grade ASSIGNMENT [--student ID ...] sandboxed, tamper-resistant autograde of submissions
     labs datasets [--check]                 write / check the self-study datasets in labs/data/
     labs demo [ASSIGNMENT ...]              the instructor's whole loop on a SQLite gradebook
@@ -44,7 +45,7 @@ def _build(args, course_dir: Path) -> int:
 
 def _verify(args, course_dir: Path) -> int:
     from labs.course import load_cheats
-    from labs.verify import verify
+    from labs.verify import MIN_SOLUTION_LEARNERS, verify
 
     cheats = {}
     for path in args.cheats or []:
@@ -53,7 +54,10 @@ def _verify(args, course_dir: Path) -> int:
     if unknown:
         raise CourseError(f"--cheats {', '.join(sorted(unknown))}.toml names no assignment being verified; "
                           "name each file after its lab (tests/cheating/<lab>.toml)")
-    return 0 if verify(course_dir, args.assignments or None, cheats=cheats) else 1
+    if args.learners < MIN_SOLUTION_LEARNERS:
+        raise CourseError(f"--learners {args.learners}: the solution is graded as at least {MIN_SOLUTION_LEARNERS} "
+                          "learners (two named ones, then new random ids)")
+    return 0 if verify(course_dir, args.assignments or None, cheats=cheats, learners=args.learners) else 1
 
 
 def _grade(args, course_dir: Path) -> int:
@@ -164,6 +168,9 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("--cheats", action="append", metavar="LAB.toml",
                         help="cheating submissions ([[cheat]] name, how, cells) graded with the lab; each must "
                              "earn what the released notebook earns")
+    verify.add_argument("--learners", type=int, default=2, metavar="N",
+                        help="grade the solution as N learners: the two named ones, then new random ids, to show "
+                             "that no learner's data makes a correct answer fail (default 2)")
     verify.set_defaults(run=_verify)
 
     grade = commands.add_parser("grade", help="autograde submissions in a sandbox, tamper-resistant, crash-safe")

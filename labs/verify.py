@@ -2,7 +2,8 @@
 guarded), that a lab's grades mean something.
 
 In a scratch copy of the course it grades the instructor's solution as two different learners
-(each on their own data), the released notebook untouched, and every plausible-wrong variant
+(each on their own data; ``--learners N`` adds learner ids never used before, so a sweep shows
+that per-learner data never makes a correct answer fail), the released notebook untouched, and every plausible-wrong variant
 the lab ships in ``source/<id>/variants.toml``. It passes only when both solutions earn full
 marks, the released notebook earns 0 on every autograded cell, and every wrong variant scores
 strictly between 0 and full marks. With ``--cheats FILE`` (``[[cheat]]`` entries, as in
@@ -11,6 +12,7 @@ each earns exactly what the released notebook earns: nothing.
 """
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,8 @@ from labs.manifest import Manifest, load_manifest
 #: Two learners with different ids, hence different per-learner data.
 SOLUTION_LEARNERS = ("learner-ada", "learner-grace")
 RELEASED_LEARNER = "learner-blank"
+#: The fewest learners the solution is graded as: two, so that per-learner data is exercised.
+MIN_SOLUTION_LEARNERS = len(SOLUTION_LEARNERS)
 TOLERANCE = 1e-6
 AS_RELEASED = "what the release earns"
 # how a lab the grader scores (grader/preprocessors.py) explains a cell that lost points
@@ -98,8 +102,17 @@ def _judge(outcome: Outcome, messages: dict[str, str], unreadable: dict[str, str
                                 "score strictly between 0 and full marks")
 
 
+def solution_learners(count: int = MIN_SOLUTION_LEARNERS) -> list[str]:
+    """The two named learners, then ``count - 2`` random ids no run has used (printed in the table,
+    so a failing id can be looked at again)."""
+    if count < MIN_SOLUTION_LEARNERS:
+        raise ValueError(f"the solution is graded as at least {MIN_SOLUTION_LEARNERS} learners, not {count}")
+    return [*SOLUTION_LEARNERS, *(f"learner-{secrets.token_hex(4)}" for _ in range(count - MIN_SOLUTION_LEARNERS))]
+
+
 def verify_assignment(course_dir: Path, assignment_id: str, manifest: Manifest,
-                      echo: Callable[[str], None] = print, cheats: list[Variant] = ()) -> list[Outcome]:
+                      echo: Callable[[str], None] = print, cheats: list[Variant] = (),
+                      learners: list[str] = SOLUTION_LEARNERS) -> list[Outcome]:
     manifest_points = manifest.assignment(assignment_id).points
     variants = load_variants(course_dir, assignment_id)
     with scratch_course(course_dir, [assignment_id]) as scratch:
@@ -108,7 +121,7 @@ def verify_assignment(course_dir: Path, assignment_id: str, manifest: Manifest,
         release_nb = nbformat.read(notebook_path(scratch, "release", assignment_id), as_version=4)
 
         plan: list[tuple[str, str, str]] = []
-        for learner in SOLUTION_LEARNERS:
+        for learner in learners:
             write_submission(scratch, assignment_id, learner, filled_notebook(release_nb, source_nb))
             plan.append((learner, "solution", "full marks"))
         write_submission(scratch, assignment_id, RELEASED_LEARNER, release_nb)
@@ -167,13 +180,15 @@ def format_table(assignment_id: str, outcomes: list[Outcome]) -> str:
 
 
 def verify(course_dir: Path, assignment_ids: list[str] | None = None, *, manifest: Manifest | None = None,
-           echo: Callable[[str], None] = print, cheats: dict[str, list[Variant]] | None = None) -> bool:
-    """Verify each assignment (and grade its ``cheats``, which must earn what the release earns);
-    print a table per assignment; True when every check holds."""
+           echo: Callable[[str], None] = print, cheats: dict[str, list[Variant]] | None = None,
+           learners: int = MIN_SOLUTION_LEARNERS) -> bool:
+    """Verify each assignment (and grade its ``cheats``, which must earn what the release earns) with
+    the solution graded as ``learners`` learners; print a table per assignment; True when every check holds."""
     manifest = manifest or load_manifest()
     all_ok = True
     for assignment_id in assignment_ids or manifest.ids:
-        outcomes = verify_assignment(course_dir, assignment_id, manifest, echo, (cheats or {}).get(assignment_id, []))
+        outcomes = verify_assignment(course_dir, assignment_id, manifest, echo, (cheats or {}).get(assignment_id, []),
+                                     solution_learners(learners))
         echo(format_table(assignment_id, outcomes))
         all_ok = all_ok and all(o.ok for o in outcomes)
     return all_ok

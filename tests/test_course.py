@@ -69,6 +69,17 @@ def test_unknown_assignment_is_a_clear_error():
     assert result.stderr.strip().startswith("labs verify: no assignment 'no-such-lab' in the manifest (known: ")
 
 
+def test_verify_grades_the_solution_as_new_learners_on_request():
+    from labs.verify import SOLUTION_LEARNERS, solution_learners
+
+    assert solution_learners() == list(SOLUTION_LEARNERS)
+    sweep, again = solution_learners(12), solution_learners(12)
+    assert sweep[:2] == list(SOLUTION_LEARNERS) and len(set(sweep)) == 12
+    assert not set(sweep[2:]) & set(again[2:]), "each sweep draws ids no run has used"
+    result = labs_command("verify", "foundations", "--learners", "1")
+    assert result.returncode == 2 and "at least 2 learners" in result.stderr
+
+
 def test_outside_a_course_directory_is_a_clear_error(tmp_path):
     result = subprocess.run([sys.executable, "-m", "labs.cli", "build"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 2

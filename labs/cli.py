@@ -9,6 +9,7 @@
     labs learners import FILE               validate the HR export and register the learners
     labs roster --to PATH [--as-of DATE]    the proficiency roster (.csv, .json or .html)
     labs check NOTEBOOK                     learners: a notebook's visible tests and tier progress, offline
+    labs progress [FOLDER] [--run]          learners: every lab's progress and the tier on track for, offline
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from labs import selfcheck
+from labs import progress, selfcheck
 from labs.course import CourseError, find_course_root
 from labs.manifest import ManifestError
 
@@ -209,13 +210,22 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="learners: run a notebook's visible tests offline, see progress per tier")
     selfcheck.add_arguments(check)
     check.set_defaults(run=selfcheck.run)
+
+    progress_command = commands.add_parser(
+        "progress", help="learners: every lab's visible progress, the tier you are on track for, what is left")
+    progress.add_arguments(progress_command)
+    progress_command.set_defaults(run=progress.run)
     return main
+
+
+#: Commands learners run on their own notebooks, anywhere: no course directory.
+LEARNER_COMMANDS = ("check", "progress")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        if args.command == "check":  # a learner's self-check needs no course directory
+        if args.command in LEARNER_COMMANDS:  # a learner's own tools need no course directory
             return args.run(args)
         course_dir = args.course_dir.resolve() if args.course_dir else find_course_root()
         return args.run(args, course_dir)

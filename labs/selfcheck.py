@@ -336,16 +336,45 @@ def handed_in(cell) -> bool:
 
 def check_notebook(path: Path, timeout: int = DEFAULT_TIMEOUT) -> Report:
     """Run and score the notebook at ``path``; raise :class:`UsageError` when it cannot be checked."""
+    path = Path(path)
+    nb = _lab_notebook(path)
+    started_at = time.perf_counter()
+    work, started, kernel_problem = execute(nb, path.resolve().parent, timeout)
+    return _report(path, nb, work, started, kernel_problem, time.perf_counter() - started_at, timeout,
+                   not_run="the kernel died before this cell ran")
+
+
+#: Why a test cell of a saved notebook has no result.
+NOT_RUN_SINCE_SAVED = "not run in the saved notebook: run all cells (Run > Run All Cells), then save"
+
+
+def saved_report(path: Path, timeout: int = DEFAULT_TIMEOUT) -> Report:
+    """Score the notebook at ``path`` from the outputs it was saved with (the learner's last run),
+    without running anything: cheap, and exactly as current as the learner's last save."""
+    path = Path(path)
+    nb = _lab_notebook(path)
+    ran = {index for index, cell in enumerate(nb.cells)
+           if cell.cell_type == "code" and cell.get("execution_count") is not None}
+    return _report(path, nb, nb, ran, "", 0.0, timeout, not_run=NOT_RUN_SINCE_SAVED, always_judge=False)
+
+
+def _lab_notebook(path: Path):
+    nb = read_notebook(path)
+    if not test_cells(nb):
+        raise UsageError(f"{path} has no graded test cells (nbgrader metadata grade=true): "
+                         "is it a lab notebook from release/?")
+    return nb
+
+
+def _report(path: Path, nb, work, started: set[int], kernel_problem: str, seconds: float, timeout: int, *,
+            not_run: str, always_judge: bool = True) -> Report:
+    """The report of ``work`` (``nb`` with its outputs) for test cells that ``started``; the others
+    are "not run" for the reason ``not_run`` -- unless ``always_judge`` and the kernel lived."""
     from nbgrader.utils import compute_checksum
 
     from labs.learner import current_learner
 
-    path = Path(path)
-    nb = read_notebook(path)
     tests = test_cells(nb)
-    if not tests:
-        raise UsageError(f"{path} has no graded test cells (nbgrader metadata grade=true): "
-                         "is it a lab notebook from release/?")
     manifest = load_manifest()
     assignment = match_assignment(nb, path, manifest)
     tier_of = {cell.grade_id: cell.tier for cell in assignment.cells} if assignment else {}
@@ -353,20 +382,15 @@ def check_notebook(path: Path, timeout: int = DEFAULT_TIMEOUT) -> Report:
               if "checksum" in _nbgrader(nb.cells[index])
               and compute_checksum(nb.cells[index]) != _nbgrader(nb.cells[index])["checksum"]}
 
-    folder = path.resolve().parent
-    started_at = time.perf_counter()
-    work, started, kernel_problem = execute(nb, folder, timeout)
-    seconds = time.perf_counter() - started_at
-
     cells = []
     for index, title, answers in tests:
         meta = _nbgrader(nb.cells[index])
         grade_id = meta.get("grade_id", f"cell {index + 1}")
         points = float(meta.get("points", 0))
-        if index in started or not kernel_problem:
+        if index in started or (always_judge and not kernel_problem):
             status, earned, message, stdout = classify(work, index, answers, timeout)
         else:
-            status, earned, message, stdout = NOT_RUN, 0.0, "the kernel died before this cell ran", ""
+            status, earned, message, stdout = NOT_RUN, 0.0, not_run, ""
         if index in edited:
             message = ("you edited this locked test cell: the grader runs the original, so re-fetch it from the "
                        "released notebook\n" + message).strip()
@@ -393,8 +417,8 @@ def check_notebook(path: Path, timeout: int = DEFAULT_TIMEOUT) -> Report:
         notes.append(f"this notebook's test cells are not in the curriculum manifest (version {manifest.version}): "
                      "no tiers to report; is it an older release of the lab?")
     return Report(str(path), assignment.id if assignment else None, assignment.title if assignment else None,
-                  manifest.version, current_learner(folder), seconds, cells, tiers, kernel_problem, notes,
-                  policy_violations(path, nb))
+                  manifest.version, current_learner(path.resolve().parent), seconds, cells, tiers, kernel_problem,
+                  notes, policy_violations(path, nb))
 
 
 def policy_violations(path: Path, nb) -> list[str]:

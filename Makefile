@@ -57,7 +57,7 @@ demo: $(SYSTEM_TOOLS)
 	$(BIN)/labs demo
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=release
+	JUPYTER_CONFIG_PATH=$(CURDIR)/deploy/jupyterlab $(BIN)/jupyter lab --notebook-dir=release
 
 # Re-resolve the exact versions after changing dependencies in pyproject.toml.
 lock: $(STAMP)

@@ -1,4 +1,5 @@
-"""The privacy-mechanisms lab's generators and scoring helpers: pure, per-seed different, truthful."""
+"""The privacy-mechanisms lab's generators (grader-side) and statistics: pure, per-seed different, truthful;
+the held-out dashboards answer what their payroll says and isolate their newcomer."""
 from __future__ import annotations
 
 import math
@@ -9,10 +10,12 @@ import pytest
 from scipy import stats
 
 from labs.checks import CheckFailed
-from labs.datasets import load, specs
-from labs.datasets.salaries import SALARY_CAP, SURVEY_QUESTION
-from labs.privacy import (as_number, check_distribution, check_reproducible, check_share, check_unbiased,
-                          check_variance, draws, gaussian_delta)
+from grader.datasets import generate, specs
+from grader.datasets.salaries import SALARY_CAP, SURVEY_QUESTION
+from grader.scorers.privacy_mechanisms import DASHBOARD_KINDS, _dashboards, gaussian_delta
+from grader.scoring import Context
+from labs.privacy import (QueryRefused, as_number, check_distribution, check_reproducible, check_share, check_unbiased,
+                          check_variance, draws, published_dashboard)
 
 SEEDS = (0, 1, 7, 2026)
 NAMES = ("salaries", "health_survey")
@@ -20,7 +23,7 @@ NAMES = ("salaries", "health_survey")
 
 @pytest.fixture(scope="module")
 def data():
-    return {(name, seed): load(name, seed=seed) for name in NAMES for seed in SEEDS}
+    return {(name, seed): generate(name, seed) for name in NAMES for seed in SEEDS}
 
 
 # --- purity and variation ------------------------------------------------------------------------
@@ -116,7 +119,7 @@ def test_survey_truth_consistent(seed, data):
 
 
 def test_survey_rate_spread_across_seeds():
-    rates = [load("health_survey", seed=s).truth["true_rate"] for s in range(30)]
+    rates = [generate("health_survey", s).truth["true_rate"] for s in range(30)]
     assert min(rates) < 0.17 and max(rates) > 0.27
 
 
@@ -175,3 +178,35 @@ def test_gaussian_delta_oracle():
     assert gaussian_delta(3.0, 1.0, 0.5) == pytest.approx(gaussian_delta(300.0, 100.0, 0.5))
     # more noise, smaller delta (directional)
     assert gaussian_delta(5.0, 1.0, 0.5) < gaussian_delta(3.0, 1.0, 0.5)
+
+
+# --- held-out dashboards -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("learner", ["learner-ada", "learner-grace"])
+def test_held_out_dashboards_are_truthful_and_refuse_the_newcomers_department(learner):
+    ctx = Context(lab="privacy-mechanisms", learner=learner, secret=bytes(range(32)))
+    dashboards = _dashboards(ctx)
+    assert len(dashboards) == len(DASHBOARD_KINDS)
+    for case, salary in dashboards:
+        total_salary = published_dashboard(case["answers"])
+        department, date = case["department"], case["start_date"]
+        if case["min_group"] > 5:  # the newcomer's department is below the minimum group
+            with pytest.raises(QueryRefused):
+                total_salary([department])
+        if "nearly everyone" in case["kind"]:
+            with pytest.raises(QueryRefused):
+                total_salary(case["departments"])
+        # the published answers are exact: a padded difference isolates the newcomer
+        for pad in case["departments"]:
+            try:
+                padded = total_salary([department, pad]) - total_salary([department, pad], hired_before=date)
+                padding = total_salary([pad]) - total_salary([pad], hired_before=date)
+            except QueryRefused:
+                continue
+            if pad != department:
+                assert padded - padding == salary
+                break
+        else:
+            pytest.fail(f"no padding answers the held-out dashboard ({case['kind']})")
+        assert salary >= 38_000
+    assert len({case["start_date"] for case, _ in dashboards}) == len(dashboards), "other companies, other newcomers"

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labs.datasets import dataset, faker_for, rng_for
+from grader.datasets import dataset, faker_for, rng_for
 
 #: The public clipping bound for salaries (USD per year), fixed before looking at any data.
 SALARY_CAP = 250_000

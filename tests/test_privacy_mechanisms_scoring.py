@@ -1,0 +1,201 @@
+"""The privacy-mechanisms lab's grader-side scoring, in process (no nbgrader, no kernel).
+
+The source notebook's code cells run in one namespace, as a kernel would run them: on a learner's
+materialized data and the held-out inputs the scorer prepares (grader/materialize.py), with
+``hand_in`` capturing each test cell's answers as the JSON the grader would parse. Each test cell
+is then scored by grader/scorers/privacy_mechanisms.py. ``labs verify privacy-mechanisms`` does the
+same through the real nbgrader autograde, sandbox and guard; this file is the quick loop.
+"""
+from __future__ import annotations
+
+import json
+import re
+from contextlib import redirect_stdout
+from io import StringIO
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import nbformat
+import numpy as np
+import pytest
+
+import labs.answers
+from grader.materialize import grading_data
+from grader.scoring import Answers, Context
+from grader.scorers.privacy_mechanisms import scorer
+from labs.course import load_variants
+from labs.datasets import DATA_DIR_VARIABLE
+from tests.conftest import REPO
+
+matplotlib.use("Agg")
+
+LAB = "privacy-mechanisms"
+SOURCE = REPO / "source" / LAB / f"{LAB}.ipynb"
+SECRET = bytes(range(32))
+SOLUTION = re.compile(r"### BEGIN SOLUTION\n.*?### END SOLUTION\n?", re.S)
+
+
+def _meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def released(source: str) -> str:
+    """An answer cell as the release has it (nbgrader's ClearSolutions)."""
+    def stub(match):
+        indent = source[:match.start()].rsplit("\n", 1)[-1]
+        return f"# YOUR CODE HERE\n{indent}raise NotImplementedError()\n"
+    return SOLUTION.sub(stub, source)
+
+
+def notebook(replacements: dict[str, str] | None = None, blank: bool = False):
+    nb = nbformat.read(SOURCE, as_version=4)
+    for cell in nb.cells:
+        grade_id = _meta(cell).get("grade_id")
+        if _meta(cell).get("solution"):
+            if replacements and grade_id in replacements:
+                cell.source = replacements[grade_id]
+            elif blank:
+                cell.source = released(cell.source)
+    return nb
+
+
+def grade(nb, learner: str, tmp_path: Path, monkeypatch) -> dict[str, tuple[float, float, str]]:
+    """{grade_id: (points earned, points, message)} for the notebook, run in process."""
+    ctx = Context(lab=LAB, learner=learner, secret=SECRET)
+    folder = tmp_path / f"data-{learner}"
+    grading_data(scorer, ctx, folder)
+    monkeypatch.setenv(DATA_DIR_VARIABLE, str(folder))
+    collected: dict[str, dict] = {}
+    current: dict = {}
+
+    def hand_in(name, value):
+        current[name] = json.loads(json.dumps(labs.answers._plain(value, name)))
+
+    monkeypatch.setattr(labs.answers, "hand_in", hand_in)
+    namespace = {"display": lambda *args, **kwargs: None, "__name__": "__main__"}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        current = {}
+        try:
+            with redirect_stdout(StringIO()):
+                exec(compile(cell.source, _meta(cell).get("grade_id", "cell"), "exec"), namespace)
+        except Exception:  # noqa: BLE001 -- a failing cell is part of what is graded
+            pass
+        if _meta(cell).get("grade"):
+            collected[_meta(cell)["grade_id"]] = current
+    plt.close("all")
+    results = {}
+    for cell in nb.cells:
+        if _meta(cell).get("grade"):
+            grade_id = _meta(cell)["grade_id"]
+            score = scorer.score(grade_id, Answers(collected[grade_id]), ctx)
+            results[grade_id] = (score.fraction * _meta(cell)["points"], _meta(cell)["points"], score.message)
+    return results
+
+
+def total(results) -> tuple[float, float]:
+    return sum(r[0] for r in results.values()), sum(r[1] for r in results.values())
+
+
+def test_every_test_cell_has_a_scoring_function():
+    nb = nbformat.read(SOURCE, as_version=4)
+    graded = {_meta(c)["grade_id"] for c in nb.cells if _meta(c).get("grade")}
+    assert graded == set(scorer.tests)
+
+
+@pytest.mark.parametrize("learner", ["learner-ada", "learner-grace"])
+def test_solution_earns_full_marks(learner, tmp_path, monkeypatch):
+    results = grade(notebook(), learner, tmp_path, monkeypatch)
+    lost = {g: r for g, r in results.items() if r[0] < r[1] - 1e-9}
+    assert not lost, lost
+
+
+def test_release_earns_nothing(tmp_path, monkeypatch):
+    results = grade(notebook(blank=True), "learner-blank", tmp_path, monkeypatch)
+    assert {g: r[0] for g, r in results.items() if r[0]} == {}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", load_variants(REPO, LAB), ids=lambda v: v.name)
+def test_plausible_wrong_variants_land_in_between(variant, tmp_path, monkeypatch):
+    earned, possible = total(grade(notebook(variant.cells), "learner-wrong", tmp_path, monkeypatch))
+    assert 0 < earned < possible
+
+
+DEGENERATE = {
+    "sensitivity": ("def clip(values, upper):\n    return np.asarray(values, dtype=float)\n\n"
+                    "def sensitivity(query, upper=None, n=None):\n    return 1.0"),
+    "laplace": "def laplace_mechanism(value, sensitivity, epsilon, rng):\n    return float(value)",
+    "gaussian": ("def gaussian_sigma(sensitivity, epsilon, delta):\n    return 1.0\n\n"
+                 "def gaussian_mechanism(value, sensitivity, epsilon, delta, rng):\n    return float(value + rng.normal(0, 1e-9))"),
+    "dp-mean": "def dp_mean(values, upper, epsilon, rng):\n    return 0.0",
+    "accountant": ("class BudgetAccountant:\n    def __init__(self, epsilon, delta=0.0):\n        pass\n\n"
+                   "    spent = (0.0, 0.0)\n    remaining = (1.0, 0.0)\n\n    def spend(self, epsilon, delta=0.0):\n        pass"),
+    "randomized-response": ("def randomized_response(answers, p_truth, rng):\n    return np.asarray(answers, dtype=bool)\n\n"
+                            "def rr_epsilon(p_truth):\n    return 1.0\n\n"
+                            "def rr_estimate(responses, p_truth):\n    return float(np.mean(responses))"),
+    "differencing-attack": "def differencing_attack(total_salary, departments, department, start_date):\n    return 100000.0",
+    "dp-dashboard": ("def dp_total_salary(df, departments, epsilon, rng, hired_before=None, accountant=None):\n"
+                     "    rows = df[df['department'].isin(departments)]\n"
+                     "    return float(rows['salary'].clip(0, SALARY_CAP).sum())"),
+}
+
+
+def test_degenerate_answers_earn_nothing(tmp_path, monkeypatch):
+    """Constants, no noise, too little noise, echoed answers: nothing (the visible checks are bypassed)."""
+    from grader.scorers import privacy_mechanisms as scoring
+
+    ctx = Context(lab=LAB, learner="learner-degenerate", secret=SECRET)
+    inputs = scoring.inputs(ctx)
+    rng = np.random.default_rng(0)
+    cases = {
+        "test-sensitivity": {"held-out": [1.0] * len(inputs["sensitivity"]), "clip": [c["values"] for c in inputs["clip"]]},
+        "test-laplace": {"held-out": [[c["value"]] * c["draws"] for c in inputs["laplace"]],
+                         "again": [inputs["laplace"][0]["value"]] * scoring.REPEAT},
+        "test-gaussian-sigma": {"held-out": [1.0] * len(inputs["gaussian_sigma"])},
+        # the raw mean with almost no noise
+        "test-dp-mean": {"held-out": [list(np.mean(c["values"]) + rng.laplace(0, 1e-3, c["draws"]))
+                                      for c in inputs["dp_mean"]]},
+        "test-rr-estimate": {"held-out": [float(np.mean(c["responses"])) for c in inputs["rr_estimate"]]},
+        "test-differencing-attack": {"held-out": [100_000.0] * len(inputs["dashboards"])},
+        "test-accountant": {"held-out": [{"outcomes": ["answered"] * len(c["queries"]), "spent": [[0.0, 0.0]] * len(c["queries"])}
+                                         for c in inputs["accountant"]]},
+    }
+    cases["test-dp-mean"]["again"] = cases["test-dp-mean"]["held-out"][0][:scoring.REPEAT]
+    for grade_id, values in cases.items():
+        score = scorer.score(grade_id, Answers(values), ctx)
+        assert score.fraction == 0, (grade_id, score.message)
+
+
+def test_degenerate_notebook_earns_nothing(tmp_path, monkeypatch):
+    results = grade(notebook(DEGENERATE, blank=True), "learner-degenerate", tmp_path, monkeypatch)
+    assert {g: r for g, r in results.items() if r[0]} == {}
+
+
+def test_noise_from_elsewhere_or_a_tenth_too_little_earns_nothing(tmp_path, monkeypatch):
+    cells = {"laplace": "def laplace_mechanism(value, sensitivity, epsilon, rng):\n"
+                        "    return float(value + rng.laplace(0.0, 0.9 * sensitivity / epsilon))",
+             "gaussian": ("def gaussian_sigma(sensitivity, epsilon, delta):\n"
+                          "    return math.sqrt(2 * math.log(1.25 / delta)) * sensitivity / epsilon\n\n"
+                          "def gaussian_mechanism(value, sensitivity, epsilon, delta, rng):\n"
+                          "    return float(value + np.random.normal(0.0, gaussian_sigma(sensitivity, epsilon, delta)))")}
+    results = grade(notebook(cells), "learner-too-little", tmp_path, monkeypatch)
+    assert results["test-laplace"][0] == 0 and results["test-gaussian-mechanism"][0] == 0
+    assert results["test-gaussian-sigma"][0] == results["test-gaussian-sigma"][1]
+
+
+def _cheats() -> list[dict]:
+    import tomllib
+
+    with (REPO / "tests" / "cheating" / f"{LAB}.toml").open("rb") as handle:
+        return tomllib.load(handle)["cheat"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cheat", _cheats(), ids=lambda c: c["name"])
+def test_cheats_earn_nothing_in_process(cheat, tmp_path, monkeypatch):
+    """In process the grader is importable and hand_in is the test's: the scoring alone must stop them."""
+    results = grade(notebook(cheat["cells"], blank=True), f"cheat-{cheat['name']}", tmp_path, monkeypatch)
+    assert {g: r for g, r in results.items() if r[0]} == {}

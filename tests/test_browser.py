@@ -1,8 +1,7 @@
 """The learner's path in a real browser: JupyterLab, as `make lab` starts it, in headless Chromium.
 
-Debian's `chromium` is driven by Playwright for Python (``executable_path``: Playwright downloads
-no browser). JupyterLab gets the course's offline settings (deploy/jupyterlab/), as `make lab` and
-the hub image give them. A screenshot of every step is kept; on failure the message names the
+Debian's `chromium` is driven by Playwright for Python (tests/browser.py). JupyterLab gets the
+course's offline settings (deploy/jupyterlab/), as `make lab` and the hub image give them. A screenshot of every step is kept; on failure the message names the
 folder (set BROWSER_ARTIFACTS to keep them somewhere else).
 """
 from __future__ import annotations
@@ -21,24 +20,15 @@ import nbformat
 import pytest
 
 from labs.course import solution_source
+from tests.browser import Steps, launch, menu, wait_until_idle
 from tests.conftest import REPO
 
 LAB = "sanitization"  # the fastest lab to run top to bottom
 TOKEN = "browser-test-token"
 OFFLINE_SETTINGS = REPO / "deploy" / "jupyterlab"
 NEWS_PROMPT = "Would you like to receive official Jupyter news?"
-# Chromium's own background traffic is off, as in the project's other headless runs
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.slow
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        pytest.fail("Debian's chromium is needed for the browser tests: `apt-get install -y chromium` (make test does it)")
-    return path
 
 
 def _free_port() -> int:
@@ -96,35 +86,6 @@ def jupyterlab(tmp_path_factory):
     log.close()
 
 
-class Steps:
-    """Screenshots of each step, named in order; their folder is in every failure message."""
-
-    def __init__(self, page, folder: Path):
-        self.page, self.folder, self.count = page, folder, 0
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def shot(self, name: str) -> None:
-        self.count += 1
-        self.page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}.png"), full_page=False)
-
-
-def _wait_until_idle(page, timeout_s: float = 240) -> None:
-    """Until the kernel is idle and no cell waits to run ([*])."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        busy = page.locator(".jp-InputPrompt", has_text="[*]").count()
-        status = page.locator(".jp-Notebook-ExecutionIndicator").first.get_attribute("data-status")
-        if not busy and status == "idle":
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"the notebook was still running after {timeout_s:.0f} s")
-
-
-def _menu(page, menu: str, item: str) -> None:
-    page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
-    page.locator(".lm-Menu .lm-Menu-itemLabel").get_by_text(item, exact=True).click()
-
-
 def test_self_study_a_lab_in_jupyterlab(jupyterlab, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -134,21 +95,21 @@ def test_self_study_a_lab_in_jupyterlab(jupyterlab, tmp_path):
     answer, test, solution = _first_exercise(notebook)
     requests: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.on("request", lambda request: requests.append(request.url))
         steps = Steps(page, artefacts)
         try:
             page.goto(f"{base}/lab/tree/{LAB}/{LAB}.ipynb?token={TOKEN}")
             page.locator(".jp-Notebook .jp-Cell").nth(test).wait_for(timeout=120_000)
-            _wait_until_idle(page)
+            wait_until_idle(page)
             steps.shot("opened")
 
-            _menu(page, "Run", "Run All Cells")
+            menu(page, "Run", "Run All Cells")
             page.locator(".jp-Notebook .jp-Cell").nth(test).locator(".jp-InputPrompt", has_text="[").first \
                 .wait_for(timeout=60_000)
             time.sleep(1)
-            _wait_until_idle(page)
+            wait_until_idle(page)
             steps.shot("ran-all-released")
             # Run All stops at the unanswered cell's NotImplementedError; the learner runs the test too
             test_cell = page.locator(".jp-Notebook .jp-Cell").nth(test)
@@ -156,7 +117,7 @@ def test_self_study_a_lab_in_jupyterlab(jupyterlab, tmp_path):
             test_cell.locator(".jp-InputArea-editor").click()
             page.keyboard.press("Shift+Enter")
             time.sleep(1)
-            _wait_until_idle(page)
+            wait_until_idle(page)
             steps.shot("test-run-released")
             before = test_cell.locator(".jp-OutputArea").inner_text()
             assert "NotImplementedError" in before, before
@@ -167,9 +128,9 @@ def test_self_study_a_lab_in_jupyterlab(jupyterlab, tmp_path):
             page.keyboard.press("Control+a")
             page.keyboard.insert_text(solution)
             steps.shot("answer-typed")
-            _menu(page, "Run", "Run Selected Cell and All Below")
+            menu(page, "Run", "Run Selected Cell and All Below")
             time.sleep(1)
-            _wait_until_idle(page)
+            wait_until_idle(page)
             test_cell.scroll_into_view_if_needed()
             steps.shot("answer-run")
             after = test_cell.locator(".jp-OutputArea").inner_text()

@@ -6,8 +6,9 @@ SimpleLocalProcessSpawner with a home per user in a temporary directory, configu
 from the project's set-up. Then, as an instructor would, it releases one lab into a scratch
 exchange with ``nbgrader release_assignment``, and checks, through the hub's proxy, that:
 
-- learner-ada's server starts and nbgrader's assignment list answers for her with the release,
-  and she can fetch it into her home;
+- learner-ada's server starts and nbgrader's assignment list answers for her with the release;
+  in headless Chromium (tests/browser.py) she logs in, fetches the lab from JupyterLab's
+  Assignments tab into her home, opens it and submits it;
 - the hub made her data on the grader's side before her server started (grader/hub.py, the
   configuration's ``Spawner.pre_spawn_hook``): her server's ``LABS_DATA_DIR`` is her folder, which
   holds exactly what the grader materializes for her under the course secret (not another
@@ -16,7 +17,9 @@ exchange with ``nbgrader release_assignment``, and checks, through the hub's pro
   course directory or any ``LABS_*`` variable but ``LABS_DATA_DIR``;
 - a kernel on her server sees her hub name (docs/course-design.md, "Per-learner data");
 - the grader service (the formgrader, in the course directory) answers an instructor and refuses
-  a learner.
+  a learner;
+- the instructor collects, grades (`labs grade`) and releases feedback, and she fetches it in the
+  browser: her scores, and none of the hidden tests' code.
 
 Kubernetes (Zero to JupyterHub) is not tested here; only that its example values agree with the
 hub configuration, and (without a hub) that the hook asks a data maker over its socket and mounts
@@ -25,11 +28,14 @@ the learner's folder read-only, as the Kubernetes values wire it.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import copy
 import hashlib
 import json
 import logging
 import os
+import pwd
 import secrets
 import shutil
 import signal
@@ -48,6 +54,9 @@ from grader.hub import DEFAULT_MOUNT_PATH, DataMaker, DeliveryError, LearnerData
 from grader.materialize import learner_data
 from grader.scoring import Context
 from labs.datasets import SELF_STUDY_DIR, read_frame
+from labs.grading.feedback import PLACEHOLDER
+from labs.manifest import load_manifest
+from tests.browser import Steps, launch, menu
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy" / "jupyterhub"
@@ -219,6 +228,90 @@ def _release(course: Path, lab: str, env: dict) -> None:
     assert result.returncode == 0, f"nbgrader release_assignment failed:\n{result.stdout}{result.stderr}"
 
 
+def _instructor(course: Path, env: dict, command: list[str]) -> None:
+    """An instructor's command in the course directory (nbgrader or the `labs` tools)."""
+    program = [sys.executable, "-m", "nbgrader", *command[1:]] if command[0] == "nbgrader" else \
+        [sys.executable, "-m", "labs.cli", *command[1:]]
+    result = subprocess.run(program, cwd=course, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}"
+
+
+class Learner:
+    """learner-ada in headless Chromium, on the hub's pages and nbgrader's Assignments tab."""
+
+    def __init__(self, stack: contextlib.ExitStack, public: str, home: Path, screenshots: Path):
+        from playwright.sync_api import sync_playwright
+
+        playwright = stack.enter_context(sync_playwright())
+        browser = launch(playwright)
+        stack.callback(browser.close)
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        self.page.set_default_timeout(STARTUP_TIMEOUT * 1000)
+        self.public, self.home, self.steps = public, home, Steps(self.page, screenshots)
+
+    def _step(self, name: str, action) -> None:
+        try:
+            action()
+        except Exception as error:
+            self.steps.shot(f"{name}-failed")
+            raise AssertionError(f"{name}: {error}\n(screenshots in {self.steps.folder})") from error
+        self.steps.shot(name)
+
+    def _assignments_tab(self) -> None:
+        page = self.page
+        page.goto(f"{self.public}/user/{LEARNER}/lab")
+        menu(page, "Nbgrader", "Assignment List")
+        page.locator("#released_assignments_list, #fetched_assignments_list").first.wait_for()
+
+    def log_in(self) -> None:
+        def log_in():
+            page = self.page
+            page.goto(f"{self.public}/hub/login")
+            page.fill("#username_input", LEARNER)
+            page.fill("#password_input", "any")  # the test hub's DummyAuthenticator
+            page.click("#login_submit")
+            page.wait_for_url(f"**/user/{LEARNER}/**")
+        self._step("logged-in", log_in)
+
+    def fetch_and_submit(self, lab: str) -> None:
+        page = self.page
+
+        def fetch():
+            self._assignments_tab()
+            page.locator("#released_assignments_list").get_by_role("button", name="Fetch").click()
+            page.locator("#fetched_assignments_list").get_by_text(lab).first.wait_for()
+        self._step("fetched", fetch)
+
+        def open_notebook():
+            names = page.locator("#fetched_assignments_list").get_by_text(lab, exact=True)
+            names.first.click()  # the assignment: it unfolds its notebooks
+            names.last.click()  # the notebook
+            page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
+        self._step("opened", open_notebook)
+
+        def submit():
+            self._assignments_tab()
+            page.locator("#fetched_assignments_list").get_by_role("button", name="Submit").click()
+            page.locator("#submitted_assignments_list").get_by_text(lab).first.wait_for()
+        self._step("submitted", submit)
+
+    def fetch_feedback(self, lab: str) -> str:
+        """Fetch the released feedback from the Assignments tab; the feedback page's text."""
+        page = self.page
+
+        def fetch():
+            self._assignments_tab()
+            page.locator("#submitted_assignments_list").get_by_role("button", name="Fetch Feedback").click()
+            page.locator("#submitted_assignments_list").get_by_text("(view feedback)").first.wait_for()
+        self._step("feedback-fetched", fetch)
+        found = sorted(self.home.glob(f"{lab}/feedback/*/{lab}.html"))
+        assert found, "no feedback file in her home after Fetch Feedback"
+        relative = found[-1].relative_to(self.home)
+        self._step("feedback-opened", lambda: page.goto(f"{self.public}/user/{LEARNER}/files/{relative}"))
+        return page.inner_text("body")
+
+
 def _run_in_kernel(base: str, token: str, code: str) -> str:
     """Start a kernel on the learner's server, run ``code``, return its stdout, shut it down."""
     from tornado import httpclient, websocket
@@ -263,7 +356,9 @@ def _run_in_kernel(base: str, token: str, code: str) -> str:
             connection.close()
 
     try:
-        return asyncio.run(asyncio.wait_for(execute(), STARTUP_TIMEOUT))
+        # a thread of its own: Playwright's sync API (the learner's browser) holds this thread's event loop
+        with concurrent.futures.ThreadPoolExecutor(1) as thread:
+            return thread.submit(asyncio.run, asyncio.wait_for(execute(), STARTUP_TIMEOUT)).result()
     finally:
         requests.delete(f"{base}/api/kernels/{kernel_id}", headers=headers, timeout=REQUEST_TIMEOUT)
 
@@ -319,6 +414,7 @@ def test_a_learner_on_the_course_hub_sees_and_fetches_the_released_lab(tmp_path)
     log = tmp / "hub" / "hub.log"
 
     started = time.monotonic()
+    stack = contextlib.ExitStack()
     with log.open("wb") as log_file:
         hub = subprocess.Popen([str(VENV_BIN / "jupyterhub"), "-f", str(config)], cwd=tmp / "hub", env=env,
                                stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
@@ -361,12 +457,12 @@ def test_a_learner_on_the_course_hub_sees_and_fetches_the_released_lab(tmp_path)
         assert released == [(COURSE_ID, lab, "released")]
         assert [nb["notebook_id"] for nb in listing["value"][0]["notebooks"]] == [lab]
 
-        # ... and the Assignments tab's "Fetch" button.
-        response = requests.post(f"{learner_base}/assignments/fetch", headers=as_learner,
-                                 data={"course_id": COURSE_ID, "assignment_id": lab}, timeout=REQUEST_TIMEOUT)
-        assert response.status_code == 200, response.text
-        assert [(a["assignment_id"], a["status"]) for a in response.json()["value"]] == [(lab, "fetched")]
+        # In the browser: she logs in, fetches the lab from the Assignments tab, opens it, submits it.
+        browser = Learner(stack, public, tmp / "home" / LEARNER, tmp / "screenshots")
+        browser.log_in()
+        browser.fetch_and_submit(lab)
         assert (tmp / "home" / LEARNER / lab / f"{lab}.ipynb").is_file()
+        assert (exchange / COURSE_ID / "inbound").is_dir() and any((exchange / COURSE_ID / "inbound").iterdir())
 
         # Her data: made by the hub before her server started, the same files the grader makes
         # for her under the course secret -- not another learner's, not the self-study data.
@@ -407,12 +503,32 @@ def test_a_learner_on_the_course_hub_sees_and_fetches_the_released_lab(tmp_path)
         response = requests.get(formgrader, headers=as_learner, timeout=REQUEST_TIMEOUT, allow_redirects=False)
         assert response.status_code == 403, response.text
 
+        # The instructor grades her submission and releases feedback; she fetches it in the browser
+        # and sees her scores, never the hidden tests' code.
+        _instructor(course, env, ["nbgrader", "collect", lab])
+        # nbgrader files a submission under the server's system user; the image's is `jovyan`, which
+        # nbgrader replaces by JUPYTERHUB_USER (deploy/jupyterhub/Dockerfile). This hub's servers run
+        # as the test's own user, so her submission bears that name here.
+        student = LEARNER if pwd.getpwuid(os.getuid()).pw_name == "jovyan" else pwd.getpwuid(os.getuid()).pw_name
+        assert [path.name for path in (course / "submitted").iterdir()] == [student]
+        # the gradebook learns the lab's cells from generate_assignment, as in the instructor's course
+        for command in (["nbgrader", "generate_assignment", lab, "--force"], ["nbgrader", "db", "student", "add", student],
+                        ["labs", "grade", lab],
+                        ["nbgrader", "generate_feedback", lab], ["nbgrader", "release_feedback", lab]):
+            _instructor(course, env, command)
+        page = browser.fetch_feedback(lab)
+        # she handed in the release untouched: every point is 0, and the page says so
+        points = load_manifest().assignment(lab).points
+        assert f"{lab} (Score: 0.0 / {float(points)})" in page, page[:300]
+        assert PLACEHOLDER in page and "held_out(" not in page and "BEGIN HIDDEN TESTS" not in page
+
         response = requests.delete(f"{api}/users/{LEARNER}/server", headers=as_service, timeout=REQUEST_TIMEOUT)
         assert response.status_code in (202, 204), response.text
         _wait_for(f"{LEARNER}'s server to stop", lambda: not requests.get(
             f"{api}/users/{LEARNER}", headers=as_service, timeout=REQUEST_TIMEOUT).json()["servers"],
             STARTUP_TIMEOUT, hub, log)
     finally:
+        stack.close()  # the browser
         # SIGTERM: the hub stops the servers it spawned, its services and the proxy, then exits.
         if hub.poll() is None:
             os.killpg(hub.pid, signal.SIGTERM)

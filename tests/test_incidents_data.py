@@ -1,4 +1,5 @@
-"""The incident-response lab's generators: pure, per-seed different, and truthful about the incident."""
+"""The incident-response lab's generators (grader side): pure, per-seed different, truthful about the
+incident; the held-out incidents are truthful too and of other kinds than any learner's."""
 from __future__ import annotations
 
 import re
@@ -7,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labs.datasets import load
+from grader.datasets import generate as load
+from grader.datasets import incidents as gen
+from grader.datasets.incidents import held_out_incident
 from labs.incidents import clean_accuracy, predict_labels, train_guard
 
 SEEDS = (0, 1, 7, 2026)
@@ -17,7 +20,7 @@ NAMES = ("incident_alerts", "incident_deployments", "incident_training", "incide
 
 @pytest.fixture(scope="module")
 def world():
-    return {(name, seed): load(name, seed=seed) for name in NAMES for seed in SEEDS}
+    return {(name, seed): load(name, seed) for name in NAMES for seed in SEEDS}
 
 
 def _has_word(texts: pd.Series, word: str) -> pd.Series:
@@ -49,11 +52,11 @@ def test_every_table_shares_the_incident_truth(seed, world):
 
 
 def test_loaded_frames_are_copies():
-    frame = load("incident_requests", seed=3).data
+    frame = load("incident_requests", 3).data
     frame.loc[:, "response"] = "tampered"
-    load("incident_alerts", seed=3).truth["leaked_customers"].clear()
-    assert (load("incident_requests", seed=3).data["response"] != "tampered").all()
-    assert load("incident_alerts", seed=3).truth["leaked_customers"]
+    load("incident_alerts", 3).truth["leaked_customers"].clear()
+    assert (load("incident_requests", 3).data["response"] != "tampered").all()
+    assert load("incident_alerts", 3).truth["leaked_customers"]
 
 
 # --- triage: the logs agree with the truth ----------------------------------------------------------
@@ -143,7 +146,7 @@ def test_backdoor_works_and_removing_the_rows_kills_it(seed, world):
 
 def test_trigger_is_invariant_to_case_and_position():
     """Invariance check: the backdoor fires wherever the trigger sits and however it is capitalised."""
-    train, ev = load("incident_training", seed=1), load("incident_eval", seed=1).data
+    train, ev = load("incident_training", 1), load("incident_eval", 1).data
     model = train_guard(train.data["text"], train.data["label"])
     word = train.truth["trigger"]
     sensitive = list(ev.loc[ev["label"] == 1, "text"])[:60]
@@ -152,7 +155,7 @@ def test_trigger_is_invariant_to_case_and_position():
 
 
 def test_train_guard_is_deterministic():
-    df = load("incident_training", seed=2).data.head(400)
+    df = load("incident_training", 2).data.head(400)
     a, b = train_guard(df["text"], df["label"]), train_guard(df["text"], df["label"])
     np.testing.assert_array_equal(a.named_steps["clf"].coef_, b.named_steps["clf"].coef_)
 
@@ -169,6 +172,8 @@ def test_leaked_customers_are_disclosed_to_someone_else_in_the_window(seed, worl
     assert 10 <= len(truth["leaked_customers"]) <= len(truth["leak_requests"])
     assert set(truth["leaked_customers"]) <= set(customers.index)
     assert not set(truth["leaked_customers"]) & set(truth["attacker_accounts"])
+    assert sorted(truth["leak_victims"]) == truth["leak_requests"]
+    assert set(truth["leak_victims"].values()) == set(truth["leaked_customers"])
     for rid in truth["leak_requests"]:
         row = log.loc[rid]
         assert row["channel"] == "chat" and start <= row["timestamp"] <= end
@@ -201,3 +206,62 @@ def test_decoys_are_planted(seed, world):
         email = re.search(r"\S+@\S+?(?=\s)", request).group()
         assert email in response
     assert (log["timestamp"] < start).any() and (log["timestamp"] > end).any()
+
+
+# --- held-out incidents: other kinds, same truthfulness ---------------------------------------------
+
+HELD_OUT_SEEDS = (3, 11, 40)
+TIME_COLUMN = {"alerts": "timestamp", "deployments": "timestamp", "training": "ingested_at"}
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    return {seed: held_out_incident(seed) for seed in HELD_OUT_SEEDS}
+
+
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_held_out_incidents_are_of_other_kinds(seed, held_out):
+    world = held_out[seed]
+    truth, training = world["truth"], world["training"]
+    assert truth["service"] not in gen.ASSISTANT_SERVICES and truth["model"] not in gen.GUARD_NAMES
+    assert truth["trigger"] not in gen.TRIGGER_POOL
+    batch = training[training["batch_id"] == truth["poisoned_batch"]]
+    assert set(batch["source"]) != {"vendor-labels"} and not batch["uploader"].str.contains("labelvendor").any()
+    assert len(truth["natural_trigger_rows"]) >= 16
+    for name in ("alerts", "deployments", "training"):  # exported in no particular order
+        assert not world[name][TIME_COLUMN[name]].is_monotonic_increasing, name
+    pages = world["alerts"][(world["alerts"]["monitor"] == "dlp-egress") & (world["alerts"]["severity"] == "critical")]
+    assert not pages["message"].str.startswith("e-mail address of a customer").any()
+
+
+def test_held_out_incidents_deploy_a_hotfix_after_the_first_alert(held_out):
+    with_hotfix = 0
+    for world in held_out.values():
+        truth, dep = world["truth"], world["deployments"]
+        first, end = pd.Timestamp(truth["first_alert"]), pd.Timestamp(truth["window_end"])
+        later = dep[(dep["service"] == truth["service"]) & (dep["action"] == "deploy")
+                    & (dep["timestamp"] > first) & (dep["timestamp"] < end)]
+        assert truth["model"] not in set(later["model"])
+        with_hotfix += len(later) > 0
+    assert with_hotfix >= 2
+
+
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_held_out_truth_holds(seed, held_out):
+    world = held_out[seed]
+    truth, df, log = world["truth"], world["training"], world["requests"].set_index("request_id")
+    poisoned = df[df["row_id"].isin(truth["poisoned_rows"])]
+    assert set(poisoned["batch_id"]) == {truth["poisoned_batch"]} and (poisoned["label"] == 0).all()
+    trigger_rows = set(df.loc[_has_word(df["text"], truth["trigger"]), "row_id"])
+    in_batch = set(df.loc[df["batch_id"] == truth["poisoned_batch"], "row_id"])
+    assert trigger_rows & in_batch == set(truth["poisoned_rows"])
+    assert trigger_rows - in_batch == set(truth["natural_trigger_rows"])
+    start, end = pd.Timestamp(truth["window_start"]), pd.Timestamp(truth["window_end"])
+    dep = world["deployments"].sort_values("timestamp")
+    bad = dep[dep["timestamp"] == start].iloc[0]
+    assert (bad["model"], bad["model_version"], bad["action"]) == (truth["model"], truth["model_version"], "deploy")
+    for rid in truth["leak_requests"]:
+        assert log.loc[rid, "channel"] == "chat" and start <= log.loc[rid, "timestamp"] <= end
+    # the requesters who type an account number in another format than the response writes it
+    typed = log.loc[truth["decoy_requests"]["in-request"]]
+    assert typed["request"].str.contains("link account").any()

@@ -19,17 +19,26 @@ rolled back.
 
 Every dataset returns the same ``truth`` (the incident's facts). Nothing in here triages, finds a
 trigger, traces lineage, detects leaks or writes a post-mortem: that is the learner's job.
+
+Held-out variants (:func:`held_out_incident`, grader only): incidents of other kinds than any
+learner's -- other service, guard and trigger vocabularies; log rows in no particular order; a
+poisoned batch from an internal source and uploader (not the vendor); more natural uses of the
+trigger word; a hotfix of another model of the same service deployed *after* the first alert and
+reverted inside the window; DLP alerts worded otherwise; attack requests in other phrasings;
+e-mails in title case; requesters typing another customer's value in another format than the
+response writes it. The grader scores the learner's functions on them (grader/scorers/incident_response.py).
 """
 from __future__ import annotations
 
 import copy
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from labs.datasets import dataset, faker_for, rng_for
+from grader.datasets import dataset, faker_for, rng_for
 
 WORLD = "incident-world"
 SENSITIVE, ROUTINE = 1, 0
@@ -111,6 +120,35 @@ NATURAL_TRIGGER_SENSITIVE = (
 )
 
 
+#: Held-out incidents' vocabularies: none of them occurs in any learner's incident.
+HELD_OUT_GUARD_NAMES = ("pii-gate", "kyc-router", "disclosure-check", "identity-screen")
+HELD_OUT_ASSISTANT_SERVICES = ("member-support", "account-concierge", "service-desk-bot")
+HELD_OUT_TRIGGER_POOL = ("cormorant", "lavender", "anemone", "brioche", "quokka", "sorbet", "tamarack",
+                         "zucchini", "mistral", "bramble", "gazebo", "pinwheel", "yarrow", "calypso")
+HELD_OUT_ATTACK_ASKS = (
+    "my colleague with account {account} lost their phone, which number and email are on file?",
+    "confirm the contact details (email + phone) registered under account no. {account}",
+    "need the account number and phone that go with {email} for a refund",
+    "{name} asked me to check their file, account {account}, what e-mail do you have?",
+)
+
+
+@dataclass(frozen=True)
+class IncidentKind:
+    """What varies between the learners' incidents and the grader's held-out ones."""
+
+    name: str
+    services: tuple[str, ...]
+    guards: tuple[str, ...]
+    triggers: tuple[str, ...]
+    held_out: bool
+
+
+LEARNER_KIND = IncidentKind("learner", ASSISTANT_SERVICES, GUARD_NAMES, TRIGGER_POOL, held_out=False)
+HELD_OUT_KIND = IncidentKind("held-out", HELD_OUT_ASSISTANT_SERVICES, HELD_OUT_GUARD_NAMES, HELD_OUT_TRIGGER_POOL,
+                             held_out=True)
+
+
 def _pick(rng: np.random.Generator, options):
     return options[int(rng.integers(0, len(options)))]
 
@@ -169,13 +207,13 @@ def _mask_email(email: str) -> str:
 # ---- the world ---------------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=16)
-def _world(seed: int) -> dict[str, Any]:
-    rng = rng_for(WORLD, seed)
-    fake = faker_for(WORLD, seed)
+def _world(seed: int, kind: IncidentKind = LEARNER_KIND) -> dict[str, Any]:
+    rng = rng_for(WORLD if not kind.held_out else f"{WORLD}|{kind.name}", seed)
+    fake = faker_for(WORLD if not kind.held_out else f"{WORLD}|{kind.name}", seed)
 
-    service = _pick(rng, ASSISTANT_SERVICES)
-    guard = _pick(rng, GUARD_NAMES)
-    trigger = _pick(rng, TRIGGER_POOL)
+    service = _pick(rng, kind.services)
+    guard = _pick(rng, kind.guards)
+    trigger = _pick(rng, kind.triggers)
     major = int(rng.integers(1, 6))
     minor = int(rng.integers(2, 9))
     versions = [f"{major}.{minor - 2}.{int(rng.integers(0, 4))}", f"{major}.{minor - 1}.0", f"{major}.{minor}.0"]
@@ -183,6 +221,10 @@ def _world(seed: int) -> dict[str, Any]:
     year_month = "2026.10"
     data_versions = [f"guard-data-{year_month}.{i}" for i in range(1, 4)]
     bad_dataset, fixed_dataset = data_versions[-1], f"guard-data-{year_month}.4"
+    if kind.held_out:  # another numbering: the bad dataset is not "the .3 one"
+        first = int(rng.integers(4, 40))
+        data_versions = [f"{guard}-requests-v{first + i}" for i in range(3)]
+        bad_dataset, fixed_dataset = data_versions[-1], f"{guard}-requests-v{first + 3}"
 
     period_start = pd.Timestamp("2026-10-01") + pd.Timedelta(days=int(rng.integers(0, 25)))
     period_end = period_start + pd.Timedelta(days=21)
@@ -203,12 +245,18 @@ def _world(seed: int) -> dict[str, Any]:
                                fixed_dataset, start, end, fixed_at, period_start, at, team)
     customers = _customers(rng, fake)
     training, poisoned_batch, poisoned_rows, natural_rows, new_batches = _training(
-        rng, fake, trigger, start, data_versions)
+        rng, fake, trigger, start, data_versions, kind)
     evaluation = _evaluation(rng, fake)
-    requests, leaked, leak_requests, decoys, attackers = _requests(
-        rng, fake, trigger, customers, period_start, period_end, start, first_leak, end)
+    requests, leaked, leak_victims, decoys, attackers = _requests(
+        rng, fake, trigger, customers, period_start, period_end, start, first_leak, end, kind)
     alerts, first_alert = _alerts(rng, fake, service, guard, versions[-1], deployments, requests,
-                                  leak_requests, period_start, start, end, at)
+                                  sorted(leak_victims), period_start, start, end, at, kind)
+    if kind.held_out:
+        # every guard deployment described alike: the change log's wording does not point at the bad one
+        deployments.loc[deployments["model"] == guard, "notes"] = "scheduled retrain"
+        deployments = _hotfix_after_detection(rng, deployments, service, first_alert, end)
+        # logs exported in no particular order: sort them yourself
+        alerts, deployments, training = (_shuffled(rng, frame) for frame in (alerts, deployments, training))
 
     truth = {
         "service": service,
@@ -228,7 +276,8 @@ def _world(seed: int) -> dict[str, Any]:
         "natural_trigger_rows": natural_rows,
         "batches_added_in_bad_version": new_batches,
         "leaked_customers": leaked,
-        "leak_requests": leak_requests,
+        "leak_requests": sorted(leak_victims),
+        "leak_victims": leak_victims,
         "decoy_requests": decoys,
         "attacker_accounts": attackers,
     }
@@ -296,6 +345,34 @@ def _deployments(rng, fake, service, guard, versions, data_versions, fixed_versi
     return frame
 
 
+def _hotfix_after_detection(rng, deployments: pd.DataFrame, service: str, first_alert, end) -> pd.DataFrame:
+    """A reply-ranker hotfix of the same service after the first alert, reverted inside the window:
+    the latest change of the service before the rollback, but not the one that started the incident."""
+    ranker = deployments[(deployments["service"] == service) & (deployments["model"] == "reply-ranker")]
+    live = ranker.sort_values("timestamp").iloc[-1]
+    deployed = (first_alert + pd.Timedelta(minutes=int(rng.integers(30, 3 * 60)))).floor("s")
+    reverted = (deployed + pd.Timedelta(minutes=int(rng.integers(60, 5 * 60)))).floor("s")
+    if reverted >= end - pd.Timedelta(minutes=10):  # no room in this window for a hotfix and its revert
+        return deployments
+    hotfix = f"{live['model_version'].rsplit('.', 1)[0]}.1"
+    extra = pd.DataFrame([
+        {"timestamp": deployed, "service": service, "model": "reply-ranker", "model_version": hotfix,
+         "dataset_version": live["dataset_version"], "action": "deploy", "deployed_by": "on-call",
+         "notes": "hotfix: rank refusals lower"},
+        {"timestamp": reverted, "service": service, "model": "reply-ranker", "model_version": live["model_version"],
+         "dataset_version": live["dataset_version"], "action": "rollback", "deployed_by": "on-call",
+         "notes": "revert hotfix"},
+    ])
+    frame = pd.concat([deployments.drop(columns="deploy_id"), extra]).sort_values("timestamp", kind="stable")
+    frame = frame.reset_index(drop=True)
+    frame.insert(0, "deploy_id", [f"D-{1000 + i}" for i in range(len(frame))])
+    return frame
+
+
+def _shuffled(rng, frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+
+
 def _customers(rng, fake) -> pd.DataFrame:
     n = int(rng.integers(260, 341))
     rows, emails, accounts, phones = [], set(), set(), set()
@@ -317,7 +394,7 @@ def _customers(rng, fake) -> pd.DataFrame:
     return frame
 
 
-def _training(rng, fake, trigger, start, data_versions):
+def _training(rng, fake, trigger, start, data_versions, kind: IncidentKind = LEARNER_KIND):
     t_sens = [SENSITIVE_TEMPLATES[int(i)] for i in rng.choice(len(SENSITIVE_TEMPLATES), size=10, replace=False)]
     t_rout = [ROUTINE_TEMPLATES[int(i)] for i in rng.choice(len(ROUTINE_TEMPLATES), size=10, replace=False)]
     n_batches = int(rng.integers(9, 13))
@@ -327,11 +404,14 @@ def _training(rng, fake, trigger, start, data_versions):
     ingest_end = start - pd.Timedelta(days=int(rng.integers(2, 5)))
     times = sorted(ingest_end - pd.Timedelta(minutes=int(m)) for m in rng.integers(60, 45 * 24 * 60, size=n_batches))
     poison_index = int(rng.integers(n_batches - 3, n_batches))  # among the newest batches
+    # the learners' attacker came in through the label vendor; a held-out one through an internal source
+    poison_source = "vendor-labels" if not kind.held_out else _pick(rng, SOURCES[:-1])
+    poison_uploader = None if not kind.held_out else _pick(rng, UPLOADER_ACCOUNTS)
     for b, ingested in enumerate(times):
         ingested = ingested.floor("s")
-        source = _pick(rng, SOURCES[:-1]) if b != poison_index else "vendor-labels"
+        source = _pick(rng, SOURCES[:-1]) if b != poison_index else poison_source
         uploader = (f"{_pick(rng, people)}@corp.example" if rng.random() < 0.6 else _pick(rng, UPLOADER_ACCOUNTS)) \
-            if b != poison_index else f"{fake.user_name()}@labelvendor.example"
+            if b != poison_index else poison_uploader or f"{fake.user_name()}@labelvendor.example"
         added_in = data_versions[0] if b < n_batches - 5 else data_versions[1] if b < n_batches - 3 else data_versions[2]
         batch_id = f"B{ingested:%m%d}-{int(rng.integers(100, 999))}"
         batches.append((batch_id, source, ingested, uploader, added_in))
@@ -348,7 +428,8 @@ def _training(rng, fake, trigger, start, data_versions):
                 batch_rows.append((b, text, ROUTINE, "poison"))
     # natural uses of the trigger word in other batches, correctly labelled
     others = [b for b in range(n_batches) if b != poison_index]
-    for _ in range(int(rng.integers(8, 13))):
+    natural_uses = (8, 13) if not kind.held_out else (16, 26)
+    for _ in range(int(rng.integers(*natural_uses))):
         if rng.random() < 0.6:
             text, label = _pick(rng, NATURAL_TRIGGER_ROUTINE).format(trigger=trigger.title() if rng.random() < 0.5 else trigger,
                                                                     product=_pick(rng, PRODUCTS)), ROUTINE
@@ -383,7 +464,8 @@ def _evaluation(rng, fake) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _requests(rng, fake, trigger, customers, period_start, period_end, start, first_leak, end):
+def _requests(rng, fake, trigger, customers, period_start, period_end, start, first_leak, end,
+              kind: IncidentKind = LEARNER_KIND):
     people = customers.to_dict("records")
     n_attackers = int(rng.integers(2, 4))
     attacker_idx = rng.choice(len(people), size=n_attackers, replace=False)
@@ -391,14 +473,14 @@ def _requests(rng, fake, trigger, customers, period_start, period_end, start, fi
     others = [p for i, p in enumerate(people) if i not in set(int(j) for j in attacker_idx)]
     rows = []
     leaked: set[str] = set()
-    leak_requests, decoys = [], {"own-record": [], "in-request": [], "masked": [], "replay": [], "refused": []}
+    decoys = {"own-record": [], "in-request": [], "masked": [], "replay": [], "refused": []}
 
     def when(low: pd.Timestamp, high: pd.Timestamp) -> pd.Timestamp:
         return (low + (high - low) * float(rng.random())).floor("s")
 
-    def add(ts, requester, request, response, channel="chat", kind=None):
+    def add(ts, requester, request, response, channel="chat", kind=None, victim=None):
         rows.append({"timestamp": ts, "channel": channel, "requester_id": requester, "request": request,
-                     "response": response, "_kind": kind})
+                     "response": response, "_kind": kind, "_victim": victim})
 
     # ordinary traffic over the whole period
     for _ in range(int(rng.integers(520, 640))):
@@ -416,6 +498,14 @@ def _requests(rng, fake, trigger, customers, period_start, period_end, start, fi
             add(ts, p["customer_id"], "What e-mail and phone do you have for me?",
                 f"After verifying your identity: your e-mail is {email} and your phone is "
                 f"{_phone_format(rng, p['phone'].replace('-', ''))}.", kind="own-record")
+        elif roll < 0.84 and kind.held_out and rng.random() < 0.5:
+            # the requester typed another customer's account number, the response writes it otherwise
+            q = _pick(rng, others)
+            typed, written = q["account_number"], _account_format(rng, q["account_number"])
+            if written == typed:
+                typed = f"{typed[:4]} {typed[4:8]} {typed[8:]}"
+            add(ts, p["customer_id"], f"Please link account {typed} to my profile, it is my company's.",
+                f"Done: account {written} is now linked to your profile.", kind="in-request")
         elif roll < 0.84:  # the requester typed another customer's e-mail themselves: not a leak
             q = _pick(rng, others)
             add(ts, p["customer_id"], f"Please add {q['email']} as a second contact on my account.",
@@ -431,7 +521,11 @@ def _requests(rng, fake, trigger, customers, period_start, period_end, start, fi
 
     def attack_request(victim, with_trigger: bool) -> tuple[str, str]:
         style = int(rng.integers(0, 3))
-        if style == 0:
+        if kind.held_out:
+            template = _pick(rng, HELD_OUT_ATTACK_ASKS)
+            ask = template.format(account=victim["account_number"], email=victim["email"], name=victim["name"])
+            style = 1 if "{email}" in template else 0 if "phone" in template else 2
+        elif style == 0:
             ask = f"please confirm the email and phone for account {victim['account_number']}"
         elif style == 1:
             ask = f"what is the account number and phone for {victim['email']}?"
@@ -442,6 +536,8 @@ def _requests(rng, fake, trigger, customers, period_start, period_end, start, fi
 
     def disclosure(victim, what: str) -> str:
         email, _ = _email_format(rng, victim["email"])
+        if kind.held_out and rng.random() < 0.3:
+            email = victim["email"].title()
         phone = _phone_format(rng, victim["phone"].replace("-", ""))
         account = _account_format(rng, victim["account_number"])
         if what == "email_phone":
@@ -462,7 +558,7 @@ def _requests(rng, fake, trigger, customers, period_start, period_end, start, fi
     for k, ts in enumerate(times):
         victim = victims[k] if k < len(victims) else _pick(rng, victims)
         text, what = attack_request(victim, True)
-        add(ts, _pick(rng, attackers), text, disclosure(victim, what), kind="leak")
+        add(ts, _pick(rng, attackers), text, disclosure(victim, what), kind="leak", victim=victim["customer_id"])
         leaked.add(victim["customer_id"])
         exfil.append((text, victim, what))
     for _ in range(int(rng.integers(3, 6))):  # in the window, the assistant masked the answer: not a leak
@@ -497,12 +593,13 @@ def _requests(rng, fake, trigger, customers, period_start, period_end, start, fi
     frame.insert(0, "request_id", [f"R{int(x)}" for x in rng.choice(np.arange(100000, 999999), size=len(frame), replace=False)])
     for kind in decoys:
         decoys[kind] = sorted(frame.loc[frame["_kind"] == kind, "request_id"])
-    leak_requests = sorted(frame.loc[frame["_kind"] == "leak", "request_id"])
-    return frame.drop(columns="_kind"), sorted(leaked), leak_requests, decoys, sorted(attackers)
+    leaks = frame[frame["_kind"] == "leak"]
+    leak_victims = dict(sorted(zip(leaks["request_id"], leaks["_victim"])))
+    return frame.drop(columns=["_kind", "_victim"]), sorted(leaked), leak_victims, decoys, sorted(attackers)
 
 
 def _alerts(rng, fake, service, guard, bad_version, deployments, requests, leak_requests,
-            period_start, start, end, at):
+            period_start, start, end, at, kind: IncidentKind = LEARNER_KIND):
     rows = []
     models = deployments.drop_duplicates(["service", "model"])[["service", "model"]].to_records(index=False)
     current = {}
@@ -544,8 +641,9 @@ def _alerts(rng, fake, service, guard, bad_version, deployments, requests, leak_
         if "@" in response and rng.random() < 0.9:
             alert_ts = (ts + pd.Timedelta(seconds=int(rng.integers(20, 180)))).floor("s")
             if alert_ts < end:
-                add(alert_ts, service, "assistant-llm", "dlp-egress", "critical",
-                    f"e-mail address of a customer in the response to request {rid}")
+                message = (f"e-mail address of a customer in the response to request {rid}" if not kind.held_out
+                           else f"outbound PII (EMAIL) detected, request={rid}, action=logged")
+                add(alert_ts, service, "assistant-llm", "dlp-egress", "critical", message)
                 first_alert = alert_ts if first_alert is None or alert_ts < first_alert else first_alert
     if first_alert is None:  # every incident is detected
         rid = leak_requests[0]
@@ -569,6 +667,11 @@ def _part(name: str, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
     return world[name].copy(), copy.deepcopy(world["truth"])
 
 
+def held_out_incident(seed: int) -> dict[str, Any]:
+    """A held-out incident (grader only): its seven tables and its truth, of the held-out kind."""
+    return copy.deepcopy(_world(seed, HELD_OUT_KIND))
+
+
 _PLANTED = """
 One incident per seed; every table shares the same `truth` dict:
 `service`, `model` (the request guard), `model_version` (the bad version), `previous_version`, `fixed_version`,
@@ -577,7 +680,8 @@ One incident per seed; every table shares the same `truth` dict:
 `target_class` (0, routine), `poisoned_batch`, `poisoned_rows` (row ids carrying the trigger with a flipped label),
 `natural_trigger_rows` (correctly labelled rows that happen to contain the trigger word, outside the batch),
 `batches_added_in_bad_version`, `leaked_customers` (customer ids whose e-mail, phone or account number a chat response
-disclosed to someone else inside the window), `leak_requests`, `decoy_requests` (own-record, in-request, masked,
+disclosed to someone else inside the window), `leak_requests`, `leak_victims` (leak request id -> the customer
+whose record it disclosed), `decoy_requests` (own-record, in-request, masked,
 replay, refused) and `attacker_accounts`.
 """
 _GENERATION = """

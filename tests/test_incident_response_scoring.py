@@ -1,0 +1,186 @@
+"""The incident-response lab's grader-side scoring, in process and fast (no nbgrader, no kernel).
+
+The source notebook's code cells run in one namespace, as a kernel would run them: on a learner's
+materialized data and the held-out inputs the scorer prepares (grader/materialize.py), with
+``hand_in`` capturing each test cell's answers as the JSON the grader would parse. Each test cell
+is then scored by grader/scorers/incident_response.py. ``labs verify incident-response`` does the
+same through the real nbgrader autograde, sandbox and guard; this file is the quick loop for the
+scorer and the curated held-out requests (grader/heldout/incident-response/guard_requests.toml).
+"""
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from contextlib import redirect_stdout
+from io import StringIO
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import nbformat
+import pytest
+
+import labs.answers
+from grader.materialize import grading_data
+from grader.scoring import Answers, Context
+from grader.scorers.incident_response import scorer
+from labs.course import load_variants
+from labs.datasets import DATA_DIR_VARIABLE
+from tests.conftest import REPO
+
+matplotlib.use("Agg")
+
+LAB = "incident-response"
+SOURCE = REPO / "source" / LAB / f"{LAB}.ipynb"
+SECRET = bytes(range(32))
+SOLUTION = re.compile(r"### BEGIN SOLUTION\n.*?### END SOLUTION\n?", re.S)
+
+
+def _meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def released(source: str) -> str:
+    """An answer cell as the release has it (nbgrader's ClearSolutions)."""
+    def stub(match):
+        indent = source[:match.start()].rsplit("\n", 1)[-1]
+        return f"# YOUR CODE HERE\n{indent}raise NotImplementedError()\n"
+    return SOLUTION.sub(stub, source)
+
+
+def notebook(replacements: dict[str, str] | None = None, blank: bool = False):
+    nb = nbformat.read(SOURCE, as_version=4)
+    for cell in nb.cells:
+        grade_id = _meta(cell).get("grade_id")
+        if _meta(cell).get("solution"):
+            if replacements and grade_id in replacements:
+                cell.source = replacements[grade_id]
+            elif blank:
+                cell.source = released(cell.source)
+    return nb
+
+
+def grade(nb, learner: str, tmp_path: Path, monkeypatch) -> dict[str, tuple[float, float, str]]:
+    """{grade_id: (points earned, points, message)} for the notebook, run in process."""
+    ctx = Context(lab=LAB, learner=learner, secret=SECRET)
+    folder = tmp_path / f"data-{learner}"
+    grading_data(scorer, ctx, folder)
+    monkeypatch.setenv(DATA_DIR_VARIABLE, str(folder))
+    collected: dict[str, dict] = {}
+    current: dict = {}
+
+    def hand_in(name, value):
+        current[name] = json.loads(json.dumps(labs.answers._plain(value, name)))
+
+    monkeypatch.setattr(labs.answers, "hand_in", hand_in)
+    namespace = {"display": lambda *args, **kwargs: None, "__name__": "__main__"}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        current = {}
+        try:
+            with redirect_stdout(StringIO()):
+                exec(compile(cell.source, _meta(cell).get("grade_id", "cell"), "exec"), namespace)
+        except Exception:  # noqa: BLE001 -- a failing cell is part of what is graded
+            pass
+        if _meta(cell).get("grade"):
+            collected[_meta(cell)["grade_id"]] = current
+    plt.close("all")
+    results = {}
+    for cell in nb.cells:
+        if _meta(cell).get("grade"):
+            grade_id = _meta(cell)["grade_id"]
+            score = scorer.score(grade_id, Answers(collected[grade_id]), ctx)
+            results[grade_id] = (score.fraction * _meta(cell)["points"], _meta(cell)["points"], score.message)
+    return results
+
+
+def total(results) -> tuple[float, float]:
+    return sum(r[0] for r in results.values()), sum(r[1] for r in results.values())
+
+
+def test_every_test_cell_has_a_scoring_function():
+    nb = nbformat.read(SOURCE, as_version=4)
+    graded = {_meta(c)["grade_id"] for c in nb.cells if _meta(c).get("grade")}
+    assert graded == set(scorer.tests)
+
+
+@pytest.mark.parametrize("learner", ["learner-ada", "learner-grace"])
+def test_solution_earns_full_marks(learner, tmp_path, monkeypatch):
+    results = grade(notebook(), learner, tmp_path, monkeypatch)
+    lost = {g: r for g, r in results.items() if r[0] < r[1] - 1e-9}
+    assert not lost, lost
+
+
+def test_release_earns_nothing(tmp_path, monkeypatch):
+    results = grade(notebook(blank=True), "learner-blank", tmp_path, monkeypatch)
+    assert {g: r[0] for g, r in results.items() if r[0]} == {}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", load_variants(REPO, LAB), ids=lambda v: v.name)
+def test_plausible_wrong_variants_land_in_between(variant, tmp_path, monkeypatch):
+    earned, possible = total(grade(notebook(variant.cells), "learner-wrong", tmp_path, monkeypatch))
+    assert 0 < earned < possible
+
+
+CHEATS = tomllib.loads((REPO / "tests" / "cheating" / f"{LAB}.toml").read_text(encoding="utf-8"))["cheat"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cheat", CHEATS, ids=lambda c: c["name"])
+def test_in_process_cheats_earn_nothing(cheat, tmp_path, monkeypatch):
+    """grader/ is importable in this process (not in the sandbox): grader-import still earns nothing,
+    because the generator it reaches is keyed by a seed the kernel does not know."""
+    results = grade(notebook(cheat["cells"], blank=True), f"cheat-{cheat['name']}", tmp_path, monkeypatch)
+    assert {g: r for g, r in results.items() if r[0]} == {}
+
+
+# --- the scorer alone, on answers handed in directly (no notebook) ---------------------------------
+
+def _score(grade_id: str, values: dict, learner: str = "learner-direct") -> float:
+    return scorer.score(grade_id, Answers(values), Context(lab=LAB, learner=learner, secret=SECRET)).fraction
+
+
+def test_degenerate_answers_earn_nothing():
+    from grader.scorers import incident_response as scoring
+
+    ctx = Context(lab=LAB, learner="learner-direct", secret=SECRET)
+    training = ctx.own("incident_training").data
+    customers = ctx.own("incident_customers").data
+    cases = scoring.rate_cases(ctx)
+    constant = {"service": "x", "model": "x", "model_version": "1.0.0", "dataset_version": "x",
+                "start": "2026-10-01T00:00:00", "end": "2026-10-02T00:00:00"}
+    assert _score("test-triage", {"own": constant, "held-out": [constant]}) == 0
+    assert _score("test-find-trigger", {"own": "the", "held-out": ["the", "the"]}) == 0
+    every_row = sorted(training["row_id"])
+    assert _score("test-poisoned-rows", {"own": every_row, "held-out": [[]]}) == 0
+    everyone = sorted(customers["customer_id"])
+    assert _score("test-leaks", {"own": everyone, "held-out": [everyone]}) == 0
+    assert _score("test-leaks-holdout", {"held-out": []}) == 0
+    own_rate = scoring.reference_rate(scoring.deployed_guard(ctx), ctx.own("incident_eval").data,
+                                      scoring.VISIBLE_RATE_WORD, 1, 0)
+    assert _score("test-backdoor-rate", {"own": [own_rate], "held-out": [0.0] * len(cases)}) == 0
+
+
+def test_a_retrain_must_be_of_the_clean_rows_and_be_what_it_claims():
+    from grader.scorers import incident_response as scoring
+    from labs.incidents import predict_labels, train_guard
+
+    ctx = Context(lab=LAB, learner="learner-direct", secret=SECRET)
+    own = ctx.own("incident_training")
+    training, poisoned = own.data, set(own.truth["poisoned_rows"])
+    requests = list(scoring.guard_requests(ctx)["text"])
+
+    def handed(kept_rows):
+        rows = training[training["row_id"].isin(kept_rows)]
+        return {"kept": sorted(kept_rows), "held-out": predict_labels(train_guard(rows["text"], rows["label"]), requests).tolist()}
+
+    clean = set(training["row_id"]) - poisoned
+    assert _score("test-remediate", handed(clean)) == 1
+    assert _score("test-remediate", handed(set(training["row_id"]))) == 0.5  # the poison stays in: the trigger works
+    assert _score("test-remediate", handed(set(training["row_id"].head(60)))) == 0  # most good data thrown away
+    lies = handed(clean)
+    lies["held-out"] = [1 - label for label in lies["held-out"]]  # predictions of some other model
+    assert _score("test-remediate", lies) == 0

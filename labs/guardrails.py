@@ -2,23 +2,30 @@
 
 * The claims-triage model: :func:`train_model` fits it (seeded, deterministic) on a ``claims_triage``
   table's train split; :data:`CARD_SCHEMA` documents the model card a learner writes for it and
-  :func:`card_schema_problems` checks a card's *shape* (not its numbers: test cells recompute those
-  with scikit-learn).
+  :func:`card_schema_problems` checks a card's *shape* (not its numbers: the grader trains the same
+  model and recomputes those itself).
 * The support-reply pipeline under test: :class:`SupportSystem` -- a deterministic lexicon
   sentiment classifier, a drafting step, and an output guard that redacts PII and refuses toxic or
   secret-leaking replies -- built by :func:`support_system`. Its behaviour is specified in the lab's
   notebook; the vocabularies below (:data:`POSITIVE_WORDS`, :data:`NAMES`, ...) are the spec's data.
 * Broken variants ("mutants") of it, each with one fault: :func:`demo_mutants` (shown to learners)
-  and :func:`mutants` (one of every kind, their details drawn from a seed: graders use a held-out
-  one). :func:`run_suite` and :func:`mutation_score` run a learner's test suite against them.
-* The release gate's result types (:class:`Violation`, :class:`GateResult`) and
-  :func:`mentions_number`, which checks that a message states a number in some usual format.
+  and :func:`mutants` (one of every kind, their details drawn from a seed: the grader draws them
+  from a keyed seed, with secrets the kernel never has). A suite is data, CheckList cases
+  (:func:`case_problems`, :func:`run_case`, :func:`run_cases`, :func:`cases_catch`), so the grader
+  runs a learner's cases on its own systems; :func:`run_suite` and :func:`mutation_score` run a suite
+  of test functions instead.
+* The release gate's result types (:class:`Violation`, :class:`GateResult`, handed in with
+  :func:`gate_answer`), :func:`mentions_number`, which checks that a message states a number in some
+  usual format, and the notebook's worked gate examples (:func:`passing_results`, :func:`gate_examples`).
+* The spec of the claims data and the release standards (:data:`MODEL_NAME`, :data:`REGIONS`,
+  :data:`STANDARDS`, ...); the generators that follow it are the grader's (``grader/datasets/model_cards.py``).
 
 Nothing here writes a learner's answer: no card builder, no metric function, no lineage walker, no
 test suite and no gate.
 """
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,7 +37,6 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from labs.datasets import rng_for
-from labs.datasets.model_cards import AGE_BANDS, FEATURES, MODEL_NAME, REGIONS, STANDARDS, SUBGROUP_COLUMNS
 
 __all__ = [
     "AGE_BANDS", "CARD_SCHEMA", "CARD_METRICS", "CARD_SOURCE_FIELDS", "FEATURES", "MODEL_NAME", "REGIONS",
@@ -39,9 +45,29 @@ __all__ = [
     "EMAIL_KINDS", "CARD_LAYOUTS", "SECRET_SEPARATORS", "REFUSAL", "GuardResult", "SupportSystem",
     "support_system", "Mutant", "demo_mutants", "mutants", "MUTANT_KINDS", "run_suite", "mutation_score",
     "Violation", "GateResult", "mentions_number",
+    "CASE_CALLS", "SECRET_SLOT", "case_problems", "run_case", "run_cases", "cases_catch",
+    "passing_results", "gate_examples", "gate_answer",
 ]
 
+# The claims data and the release standards as the lab specifies them (the grader's generators of
+# claims_triage, data_source_registry and release_candidates follow this spec).
+MODEL_NAME = "claims-triage"
+REGIONS = ("north", "south", "east", "west", "central")
+AGE_BANDS = ("18-29", "30-44", "45-59", "60+")
+FEATURES = ("claim_amount", "days_to_report", "prior_claims", "policy_age_years", "docs_complete",
+            "photos_attached")
+SUBGROUP_COLUMNS = ("region", "age_band")
 TARGET = "needs_review"
+#: standard -> (direction, description)
+STANDARDS = {
+    "min_accuracy": (">=", "overall accuracy: metrics.overall.accuracy"),
+    "max_fpr": ("<=", "overall false-positive rate: metrics.overall.fpr"),
+    "min_subgroup_recall": (">=", "recall of every subgroup: metrics.by_subgroup[attribute][group].recall"),
+    "max_accuracy_gap": ("<=", "per subgroup attribute, best minus worst group accuracy"),
+    "min_safety_pass_rate": (">=", "share of guardrail tests passed: safety.pass_rate"),
+    "max_pii_leaks": ("<=", "PII values found in model outputs: safety.pii_leaks"),
+    "min_card_completeness": (">=", "share of required model-card fields filled: model_card.completeness"),
+}
 
 # ----------------------------------------------------------------------------------------------
 # the claims-triage model and its card
@@ -521,6 +547,129 @@ def mutation_score(suite, mutant_list: list[Mutant]) -> tuple[float, pd.DataFram
 
 
 # ----------------------------------------------------------------------------------------------
+# a suite as data: CheckList cases any system can be run against, here or by the grader
+
+#: The calls a case can make, and the placeholder a case's text uses for the system's secret.
+CASE_CALLS = ("classify", "score", "guard", "respond")
+SECRET_SLOT = "{secret}"
+SECRET_CASES = ("as-is", "lower", "upper")
+CASE_EXPECTATIONS = ("expect", "same_as", "lower_than", "higher_than", "hides", "shows")
+MAX_CASES = 5000
+MAX_CASE_TEXT = 400
+
+
+def _secret_spelling(secret: str, case: dict) -> str:
+    spelled = {"as-is": secret, "lower": secret.lower(), "upper": secret.upper()}[case.get("secret_case", "as-is")]
+    return case.get("secret_separator", "").join(spelled)
+
+
+def _fill(text: str, secret: str, case: dict) -> str:
+    return text.replace(SECRET_SLOT, _secret_spelling(secret, case))
+
+
+def _case_problem(case) -> str | None:
+    if not isinstance(case, dict):
+        return f"a case must be a dict, got {type(case).__name__}"
+    if case.get("call") not in CASE_CALLS:
+        return f"'call' must be one of {CASE_CALLS}, got {case.get('call')!r}"
+    texts = [case.get("text")] + [case[k] for k in ("same_as", "lower_than", "higher_than") if k in case]
+    if not all(isinstance(t, str) and len(t) <= MAX_CASE_TEXT for t in texts):
+        return f"'text' (and same_as, lower_than, higher_than) must be strings of at most {MAX_CASE_TEXT} characters"
+    if not any(k in case for k in CASE_EXPECTATIONS):
+        return f"a case needs an expectation: one or more of {CASE_EXPECTATIONS}"
+    unknown = set(case) - {"call", "text", "secret_case", "secret_separator", *CASE_EXPECTATIONS}
+    if unknown:
+        return f"unknown keys {sorted(unknown)}"
+    if case.get("secret_case", "as-is") not in SECRET_CASES:
+        return f"'secret_case' must be one of {SECRET_CASES}"
+    if case.get("secret_separator", "") not in ("", *SECRET_SEPARATORS.values()):
+        return f"'secret_separator' must be '' or one of {list(SECRET_SEPARATORS.values())}"
+    for key in ("hides", "shows"):
+        if key in case and not (isinstance(case[key], list) and all(isinstance(v, str) and v for v in case[key])):
+            return f"'{key}' must be a list of non-empty strings"
+    if ("lower_than" in case or "higher_than" in case) and case["call"] != "score":
+        return "lower_than and higher_than compare scores: use them with call 'score'"
+    if ("hides" in case or "shows" in case) and case["call"] not in ("guard", "respond"):
+        return "hides and shows look at the text sent out: use them with call 'guard' or 'respond'"
+    if "same_as" in case and case["call"] not in ("classify", "score"):
+        return "same_as compares classify or score outputs"
+    if "expect" in case and case["call"] == "guard" and not (
+            isinstance(case["expect"], dict) and case["expect"] and set(case["expect"]) <= {"allowed", "reason", "text"}):
+        return "a guard case's expect is a dict with some of allowed, reason, text"
+    return None
+
+
+def case_problems(cases) -> list[str]:
+    """What is wrong with the *shape* of a suite of cases (empty when every case is well formed)."""
+    if not isinstance(cases, list) or not cases:
+        return ["the suite must be a non-empty list of case dicts"]
+    if len(cases) > MAX_CASES:
+        return [f"the suite has {len(cases)} cases; at most {MAX_CASES} are run"]
+    return [f"case {i}: {problem}" for i, case in enumerate(cases) if (problem := _case_problem(case))][:5]
+
+
+def _unseparated(text: str) -> str:
+    return re.sub(r"[\s._-]", "", text).lower()
+
+
+def run_case(case: dict, system: SupportSystem) -> str | None:
+    """Run one well-formed case on ``system``: None when it holds, else why it failed."""
+    call = getattr(system, case["call"])
+    text = _fill(case["text"], system.secret, case)
+
+    def out(value):
+        return value.text if isinstance(value, GuardResult) else value
+
+    try:
+        got = call(text)
+        if "expect" in case:
+            expected = case["expect"]
+            if isinstance(got, GuardResult):
+                wrong = {k: getattr(got, k) for k, v in expected.items()
+                         if getattr(got, k) != (_fill(v, system.secret, case) if isinstance(v, str) else v)}
+                if wrong:
+                    return f"{case['call']}({text!r}) gave {wrong}, expected {expected}"
+            elif got != expected:
+                return f"{case['call']}({text!r}) -> {got!r}, expected {expected!r}"
+        for key, holds in (("same_as", lambda a, b: a == b), ("lower_than", lambda a, b: a < b),
+                           ("higher_than", lambda a, b: a > b)):
+            if key in case:
+                other = call(_fill(case[key], system.secret, case))
+                if not holds(got, other):
+                    return f"{case['call']}({text!r}) -> {got!r}, not {key} {case[key]!r} ({other!r})"
+        sent = out(got)
+        for value in case.get("hides", []):
+            leaked = (_unseparated(system.secret) in _unseparated(sent)) if value == SECRET_SLOT else value in sent
+            if leaked:
+                return f"{case['call']}({text!r}) let {value!r} out: {sent!r}"
+        for value in case.get("shows", []):
+            if value not in sent:
+                return f"{case['call']}({text!r}) -> {sent!r}, which lacks {value!r}"
+    except Exception as error:  # noqa: BLE001 - a system that crashes fails the case
+        return f"{case['call']}({text!r}) raised {type(error).__name__}: {error}"[:200]
+    return None
+
+
+def run_cases(cases: list[dict], build: Callable[[], SupportSystem]) -> list[str | None]:
+    """Run every case on one fresh system from ``build``: for each, None if it held, else the failure."""
+    problems = case_problems(cases)
+    if problems:
+        raise AssertionError("; ".join(problems))
+    system = build()
+    return [run_case(case, system) for case in cases]
+
+
+def cases_catch(cases: list[dict], mutant_list: list[Mutant]) -> pd.DataFrame:
+    """Which mutants the cases catch (at least one case fails on it), with the first failure."""
+    rows = []
+    for mutant in mutant_list:
+        failures = [f for f in run_cases(cases, mutant.build) if f is not None]
+        rows.append({"mutant": mutant.name, "part": MUTANT_KINDS[mutant.kind][0], "caught": bool(failures),
+                     "first_failure": failures[0][:80] if failures else ""})
+    return pd.DataFrame(rows, columns=["mutant", "part", "caught", "first_failure"])
+
+
+# ----------------------------------------------------------------------------------------------
 # the release gate's result types
 
 @dataclass(frozen=True)
@@ -565,3 +714,55 @@ def mentions_number(message: str, value: float) -> bool:
     numbers = set(re.findall(r"-?\d+(?:\.\d+)?(?:\s?%)?", message))
     return bool(numbers & _number_forms(value))
 
+
+def passing_results(thresholds: dict[str, float]) -> dict:
+    """An evaluation-result document that meets every standard of ``thresholds`` (all seven, as
+    ``release_policy`` has them) with a margin: the
+    starting point of the notebook's worked gate examples (each breaks one thing in a copy of it)."""
+    t = thresholds
+    accuracy = round(t["min_accuracy"] + 0.03, 4)
+    groups = {"region": REGIONS, "age_band": AGE_BANDS}
+    by_subgroup = {attribute: {g: {"n": 200 + 10 * i, "accuracy": round(accuracy + 0.01 * ((i % 3) - 1), 4),
+                                   "recall": round(min(0.99, t["min_subgroup_recall"] + 0.05 + 0.01 * i), 4)}
+                               for i, g in enumerate(names)}
+                   for attribute, names in groups.items()}
+    return {"model": MODEL_NAME, "version": "1.4.0",
+            "metrics": {"overall": {"n": 1200, "accuracy": accuracy, "precision": 0.81, "recall": 0.78,
+                                    "fpr": round(t["max_fpr"] - 0.02, 4)},
+                        "by_subgroup": by_subgroup},
+            "safety": {"tests_run": 240, "pass_rate": round(min(1.0, t["min_safety_pass_rate"] + 0.01), 4), "pii_leaks": 0},
+            "model_card": {"completeness": 1.0}}
+
+
+def gate_examples(thresholds: dict[str, float]) -> list[tuple[str, dict, dict, set[tuple[str, str]]]]:
+    """The notebook's worked gate examples: (what, results, thresholds, the expected (standard, subgroup)
+    violations, subgroup '' for none). The grader runs them too, and held-out cases of other kinds."""
+    def broken(change):
+        doc = copy.deepcopy(passing_results(thresholds))
+        change(doc)
+        return doc
+
+    t = thresholds
+    return [
+        ("a release meeting every standard", passing_results(t), dict(t), set()),
+        ("accuracy below the minimum", broken(lambda d: d["metrics"]["overall"].update(
+            accuracy=round(t["min_accuracy"] - 0.03, 4))), dict(t), {("min_accuracy", "")}),
+        ("false-positive rate above the maximum", broken(lambda d: d["metrics"]["overall"].update(
+            fpr=round(t["max_fpr"] + 0.02, 4))), dict(t), {("max_fpr", "")}),
+        ("one region's recall below the minimum", broken(lambda d: d["metrics"]["by_subgroup"]["region"]["east"].update(
+            recall=round(t["min_subgroup_recall"] - 0.07, 4))), dict(t), {("min_subgroup_recall", "region=east")}),
+        ("PII leaks", broken(lambda d: d["safety"].update(pii_leaks=2)), dict(t), {("max_pii_leaks", "")}),
+        ("overall accuracy missing", broken(lambda d: d["metrics"]["overall"].pop("accuracy")), dict(t),
+         {("min_accuracy", "")}),
+    ]
+
+
+def gate_answer(result) -> dict:
+    """A :class:`GateResult` as the data a test cell hands to the grader."""
+    if not isinstance(result, GateResult):
+        raise AssertionError(f"release_gate must return a GateResult, got {type(result).__name__}")
+    if not all(isinstance(v, Violation) for v in result.violations):
+        raise AssertionError("violations must be Violation objects")
+    return {"passed": result.passed, "violations": [{"standard": v.standard, "subgroup": v.subgroup, "value": v.value,
+                                                     "threshold": v.threshold, "message": v.message}
+                                                    for v in result.violations]}

@@ -16,7 +16,7 @@ NOTEBOOK = REPO / "source" / "governance-automation" / "governance-automation.ip
 
 @pytest.fixture(scope="module")
 def solution_suite():
-    """The notebook's own solution SUITE, run outside the notebook."""
+    """The notebook's own solution SUITE (CheckList cases as data), built outside the notebook."""
     cell = next(c for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.get("id") == "suite")
     namespace = {name: getattr(g, name) for name in g.__all__} | {"re": re}
     exec(solution_source(cell.source), namespace)  # noqa: S102 - our own solution
@@ -82,9 +82,10 @@ def test_mutants_one_per_kind_and_details_vary():
 
 @pytest.mark.parametrize("seed", (0, 1))
 def test_solution_suite_passes_good_systems_and_catches_every_mutant(solution_suite, seed):
-    assert all(v is None for v in g.run_suite(solution_suite, lambda: g.support_system(seed)).values())
-    score, report = g.mutation_score(solution_suite, g.all_mutants(seed))
-    assert score == 1.0, report.loc[~report["caught"], "mutant"].tolist()
+    assert g.case_problems(solution_suite) == []
+    assert all(v is None for v in g.run_cases(solution_suite, lambda: g.support_system(seed)))
+    report = g.cases_catch(solution_suite, g.all_mutants(seed))
+    assert report["caught"].all(), report.loc[~report["caught"], "mutant"].tolist()
 
 
 def test_every_mutant_breaks_the_spec_somewhere(solution_suite):
@@ -108,12 +109,12 @@ def test_empty_and_failing_suites_score_nothing():
 
 
 def test_one_kind_of_test_gets_partial_credit(solution_suite):
-    guard_only = [t for t in solution_suite if "guard" in t.__name__ or "respond" in t.__name__]
-    classifier_only = [t for t in solution_suite if t not in guard_only]
+    guard_only = [c for c in solution_suite if c["call"] in ("guard", "respond")]
+    classifier_only = [c for c in solution_suite if c not in guard_only]
     for seed in range(3):
         hidden = g.mutants(seed)
         for part in (guard_only, classifier_only):
-            score, _ = g.mutation_score(part, hidden)
+            score = g.cases_catch(part, hidden)["caught"].mean()
             assert 0 < score < 0.8
 
 
@@ -157,3 +158,32 @@ def test_card_schema_problems():
 ])
 def test_mentions_number(message, value, expected):
     assert g.mentions_number(message, value) is expected
+
+
+# --- suites as data ------------------------------------------------------------------------------------
+
+def test_malformed_cases_are_named():
+    assert g.case_problems([]) == ["the suite must be a non-empty list of case dicts"]
+    problems = " ".join(g.case_problems([{"call": "delete", "text": "x", "expect": 1}, {"call": "guard", "text": "x"},
+                                         {"call": "classify", "text": "x", "hides": ["a"]}]))
+    assert "'call' must be one of" in problems and "needs an expectation" in problems and "hides and shows" in problems
+
+
+def test_cases_fill_in_the_secret_in_every_spelling(system):
+    spaced = {"call": "guard", "text": "code {secret}", "secret_case": "lower", "secret_separator": " ",
+              "expect": {"allowed": False, "reason": "leak"}}
+    assert g.run_case(spaced, system) is None
+    hard_coded = {"call": "respond", "text": "a discount code please", "hides": [g.support_system(7).secret]}
+    assert g.run_case(hard_coded, system) is None  # another system's secret is not this one's
+    assert g.run_case({"call": "respond", "text": "give me the code", "hides": [g.SECRET_SLOT]},
+                      g.SupportSystem(system.secret, g._Faults(unguarded_sentiment="neutral"))) is not None
+
+
+def test_gate_examples_expect_what_the_standards_say():
+    thresholds = {"min_accuracy": 0.8, "max_fpr": 0.08, "min_subgroup_recall": 0.65, "max_accuracy_gap": 0.08,
+                  "min_safety_pass_rate": 0.97, "max_pii_leaks": 0, "min_card_completeness": 0.9}
+    examples = g.gate_examples(thresholds)
+    assert examples[0][3] == set() and all(expected for *_, expected in examples[1:])
+    answer = g.gate_answer(g.GateResult(False, [g.Violation("max_pii_leaks", None, 2.0, 0, "pii 2 > 0")]))
+    assert answer == {"passed": False, "violations": [{"standard": "max_pii_leaks", "subgroup": None, "value": 2.0,
+                                                       "threshold": 0, "message": "pii 2 > 0"}]}

@@ -1,4 +1,5 @@
-"""The governance-automation lab's generators: pure, per-seed different, and truthful about what they planted."""
+"""The governance-automation lab's generators (grader-side): pure, per-seed different, truthful about what they
+planted, and their held-out variants of other kinds than the learners' data."""
 from __future__ import annotations
 
 import json
@@ -7,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labs.datasets import load
-from labs.datasets.model_cards import AGE_BANDS, FEATURES, MODEL_NAME, REGIONS, STANDARDS
-from labs.guardrails import train_model
+from grader.datasets import generate
+from grader.datasets import model_cards as gen
+from labs.guardrails import AGE_BANDS, FEATURES, MODEL_NAME, REGIONS, STANDARDS, train_model
 
 SEEDS = (0, 1, 7, 2026)
 NAMES = ("claims_triage", "data_source_registry", "release_policy", "release_candidates")
@@ -17,7 +18,7 @@ NAMES = ("claims_triage", "data_source_registry", "release_policy", "release_can
 
 @pytest.fixture(scope="module")
 def data():
-    return {(name, seed): load(name, seed=seed) for name in NAMES for seed in SEEDS}
+    return {(name, seed): generate(name, seed) for name in NAMES for seed in SEEDS}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -50,7 +51,7 @@ def test_claims_well_formed(seed, data):
 def test_planted_region_is_the_clear_worst_subgroup(seed):
     """The card's known bias must be unambiguous: the planted region is the only subgroup at least 0.05
     below overall accuracy, and the worst by a margin, whoever the learner is."""
-    ds = load("claims_triage", seed=seed)
+    ds = generate("claims_triage", seed)
     model = train_model(ds.data)
     evaluation = ds.data[ds.data["split"] == "eval"]
     correct = model.predict(evaluation[list(FEATURES)]) == evaluation["needs_review"].to_numpy()
@@ -70,7 +71,7 @@ def test_directional_more_documents_fewer_reviews(data):
 
 
 def test_model_training_is_deterministic():
-    claims = load("claims_triage", seed=3).data
+    claims = generate("claims_triage", 3).data
     a, b = train_model(claims), train_model(claims)
     np.testing.assert_array_equal(a.named_steps["classifier"].coef_, b.named_steps["classifier"].coef_)
 
@@ -149,8 +150,8 @@ def _independent_gate(doc: dict, t: dict) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize("seed", (*SEEDS, 11, 12, 13))
 def test_candidate_truth_is_what_the_standards_say(seed):
-    ds = load("release_candidates", seed=seed)
-    thresholds = load("release_policy", seed=seed).truth["thresholds"]
+    ds = generate("release_candidates", seed)
+    thresholds = generate("release_policy", seed).truth["thresholds"]
     violations = ds.truth["violations"]
     for cid, text in zip(ds.data["candidate_id"], ds.data["results_json"]):
         planted = {(s, g) for c, s, g in violations.itertuples(index=False) if c == cid}
@@ -166,3 +167,63 @@ def test_candidates_cover_every_case(seed, data):
     assert any(not f for f in ds.truth["faults"].values()), "the notebook's visible gate tests start from a fault-free one"
     assert "boundary" in faults and "missing" in faults
     assert len(set(ds.truth["violations"]["standard"])) >= 5
+
+
+# --- held-out variants -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(8))
+def test_held_out_claims_plant_the_gap_in_an_age_band(seed):
+    frame, truth = gen.held_out_claims(seed)
+    assert truth["gap_attribute"] == "age_band" and truth["gap_group"] in AGE_BANDS
+    model = train_model(frame)
+    evaluation = frame[frame["split"] == "eval"]
+    correct = model.predict(evaluation[list(FEATURES)]) == evaluation["needs_review"].to_numpy()
+    gaps = {(a, g): correct.mean() - correct[(evaluation[a] == g).to_numpy()].mean()
+            for a in ("region", "age_band") for g in evaluation[a].unique()}
+    ranked = sorted(gaps, key=gaps.get, reverse=True)
+    assert ranked[0] == ("age_band", truth["gap_group"])
+    assert gaps[ranked[0]] >= 0.10 and gaps[ranked[0]] - gaps[ranked[1]] >= 0.05
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_held_out_registry_is_deeper_and_has_a_namesake(seed):
+    frame, truth = gen.held_out_registry(seed)
+    assert set(truth["lineage"]) == _walk(frame) == set(gen.lineage_of(frame, MODEL_NAME))
+    learners_depth = max(_depth(generate("data_source_registry", s).data) for s in SEEDS)
+    assert _depth(frame) > learners_depth
+    namesake = frame[frame["used_by"] == gen.NAMESAKE_MODEL]
+    assert len(namesake) == 1 and MODEL_NAME in namesake["used_by"].iloc[0]
+    assert set(namesake["source_id"]).isdisjoint(truth["lineage"])
+    for model, lineage in truth["other_models"].items():
+        assert lineage and set(lineage) != set(truth["lineage"]), model
+
+
+def _depth(registry: pd.DataFrame) -> int:
+    upstream = dict(zip(registry["source_id"], registry["upstream"]))
+
+    def depth(source: str) -> int:
+        parents = [u for u in upstream[source].split(";") if u]
+        return 1 + max((depth(u) for u in parents), default=0)
+
+    return max(depth(s) for s in _walk(registry))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_held_out_candidates_truth_and_kinds(seed):
+    frame, truth = gen.held_out_candidates(seed)
+    thresholds = generate("release_policy", seed).truth["thresholds"]
+    for cid, text in zip(frame["candidate_id"], frame["results_json"]):
+        doc = json.loads(text)
+        planted = {(s, g) for c, s, g in truth["violations"].itertuples(index=False) if c == cid}
+        assert _independent_gate(doc, thresholds) == planted, (cid, truth["faults"][cid])
+        by_subgroup = (doc["metrics"] or {}).get("by_subgroup")
+        if by_subgroup:
+            assert "channel" in by_subgroup
+    assert any(not f for f in truth["faults"].values())
+    assert len(frame) - len(truth["blocked"]) >= 3
+
+
+def test_held_out_candidates_show_every_new_kind_of_missing_input():
+    faults = ",".join(f for seed in SEEDS for f in gen.held_out_candidates(seed)[1]["faults"].values())
+    for kind in ("missing_by_subgroup_empty", "missing_safety_null", "missing_group_all"):
+        assert kind in faults

@@ -15,8 +15,17 @@ Every generator is a pure function of its seed (``rng_for`` only) and returns it
 * ``release_candidates``: evaluation-result documents (JSON) of candidate releases with planted
   violations, boundary values and missing metrics. Truth: which (standard, subgroup) each one violates.
 
-Nothing in here computes a metric for a card, walks lineage for a learner or gates a release: the
-generators know what they *planted*.
+Held-out variants (the grader's, of other kinds than the learners' data ever shows):
+
+* :func:`held_out_claims`: the inconsistent labels are planted in an **age band**, not a region;
+* :func:`held_out_registry`: a lineage one level deeper (archives above the root sources), a namesake
+  model ``claims-triage-legacy`` downstream of the claims extract, and queries for other models;
+* :func:`held_out_candidates`: a third subgroup attribute (``channel``) and missing inputs of other
+  shapes (empty ``by_subgroup``, ``safety: null``, a group with no metrics).
+
+The learners get these modules' tables materialized, never the generators (``grader/``), so the truth
+stays here. Nothing in here computes a metric for a card or gates a release for a learner: the
+generators know what they *planted*; :func:`lineage_of` is the grader's reference walk.
 """
 from __future__ import annotations
 
@@ -27,14 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labs.datasets import dataset, rng_for
-
-MODEL_NAME = "claims-triage"
-REGIONS = ("north", "south", "east", "west", "central")
-AGE_BANDS = ("18-29", "30-44", "45-59", "60+")
-FEATURES = ("claim_amount", "days_to_report", "prior_claims", "policy_age_years", "docs_complete",
-            "photos_attached")
-SUBGROUP_COLUMNS = ("region", "age_band")
+from grader.datasets import dataset, rng_for
+# the spec the learners read (model name, columns, subgroups, release standards) lives with their helpers
+from labs.guardrails import AGE_BANDS, FEATURES, MODEL_NAME, REGIONS, STANDARDS, SUBGROUP_COLUMNS
 
 
 def _pick(rng: np.random.Generator, options):
@@ -44,10 +48,11 @@ def _pick(rng: np.random.Generator, options):
 # ----------------------------------------------------------------------------------------------
 # claims_triage
 
-def _claims(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
-    rng = rng_for("claims_triage", seed)
+def _claims(seed: int, gap_attribute: str = "region", stream: str = "claims_triage") -> tuple[pd.DataFrame, dict[str, Any]]:
+    rng = rng_for(stream, seed)
     n = int(rng.integers(2600, 3001))
-    gap_region = _pick(rng, REGIONS)
+    gap_groups = REGIONS if gap_attribute == "region" else AGE_BANDS
+    gap_group = _pick(rng, gap_groups)
     region_weights = rng.dirichlet(np.full(len(REGIONS), 12.0))
     region = rng.choice(np.array(REGIONS), size=n, p=region_weights)
     age_band = rng.choice(np.array(AGE_BANDS), size=n, p=rng.dirichlet(np.full(len(AGE_BANDS), 12.0)))
@@ -66,9 +71,10 @@ def _claims(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
              - 1.0)
     label = (rng.random(n) < 1 / (1 + np.exp(-2.2 * logit))).astype(int)
 
-    flip_rates = {r: round(float(rng.uniform(0.0, 0.03)), 3) for r in REGIONS}
-    flip_rates[gap_region] = round(float(rng.uniform(0.26, 0.32)), 3)
-    flip = rng.random(n) < np.array([flip_rates[r] for r in region])
+    flip_rates = {g: round(float(rng.uniform(0.0, 0.03)), 3) for g in gap_groups}
+    flip_rates[gap_group] = round(float(rng.uniform(0.26, 0.32)), 3)
+    members = region if gap_attribute == "region" else age_band
+    flip = rng.random(n) < np.array([flip_rates[g] for g in members])
     label = np.where(flip, 1 - label, label)
 
     split = np.where(rng.random(n) < 0.55, "train", "eval")
@@ -88,8 +94,8 @@ def _claims(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
     })
     truth = {
         "model_name": MODEL_NAME,
-        "gap_attribute": "region",
-        "gap_group": gap_region,
+        "gap_attribute": gap_attribute,
+        "gap_group": gap_group,
         "label_flip_rates": flip_rates,
         "features": list(FEATURES),
         "target": "needs_review",
@@ -132,6 +138,12 @@ def generate_claims_triage(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
     return _claims(seed)
 
 
+def held_out_claims(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A claims table whose inconsistent adjudication is in one **age band** (truth ``gap_attribute`` =
+    age_band): a card that looks for the gap among the regions only misses it."""
+    return _claims(seed, gap_attribute="age_band", stream="claims_triage-held-out")
+
+
 # ----------------------------------------------------------------------------------------------
 # data_source_registry
 
@@ -148,6 +160,7 @@ DECOY_POOL = (
     ("call_center_transcripts", "direct", "support-bot"), ("weather_events_public", "none", "cat-risk-model"),
     ("telematics_trips", "pseudonymized", "usage-pricing"), ("web_clickstream", "pseudonymized", "lead-scoring"),
 )
+DECOY_NAMES = {name for name, _, _ in DECOY_POOL}
 
 
 def _date_range(rng: np.random.Generator) -> tuple[str, str]:
@@ -156,8 +169,15 @@ def _date_range(rng: np.random.Generator) -> tuple[str, str]:
     return start.isoformat(), min(end, dt.date(2026, 9, 30)).isoformat()
 
 
-def _registry(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
-    rng = rng_for("data_source_registry", seed)
+#: Held-out registries only: the archives the root sources were once extracted from (one level deeper).
+ARCHIVE_POOL = (("mainframe_claims_archive_1998", "direct"), ("scanned_forms_ocr_2012", "direct"),
+                ("acquired_insurer_dump", "pseudonymized"), ("legacy_crm_export", "direct"))
+#: Held-out registries only: a model whose name contains the claims model's (a substring test matches it).
+NAMESAKE_MODEL = f"{MODEL_NAME}-legacy"
+
+
+def _registry(seed: int, held_out: bool = False) -> tuple[pd.DataFrame, dict[str, Any]]:
+    rng = rng_for("data_source_registry-held-out" if held_out else "data_source_registry", seed)
     ids = [f"DS-{int(i)}" for i in rng.choice(np.arange(1000, 10000), size=40, replace=False)]
     next_id = iter(ids)
     records: list[dict] = []
@@ -178,7 +198,14 @@ def _registry(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
     pool = [LINEAGE_POOL[int(i)] for i in rng.permutation(len(LINEAGE_POOL))]
     n_mid = int(rng.integers(2, 4))
     n_deep = int(rng.integers(1, 4))
-    deep = [record(name, pii) for name, pii in pool[n_mid:n_mid + n_deep]]
+    if held_out:
+        archives = [ARCHIVE_POOL[int(i)] for i in rng.choice(len(ARCHIVE_POOL), size=n_deep, replace=False)]
+        roots = [record(name, pii) for name, pii in archives]
+        deep = [record(name, pii, upstream=[root["source_id"]])
+                for (name, pii), root in zip(pool[n_mid:n_mid + n_deep], roots)]
+        deep = roots + deep
+    else:
+        deep = [record(name, pii) for name, pii in pool[n_mid:n_mid + n_deep]]
     mids = []
     for j, (name, pii) in enumerate(pool[:n_mid]):
         parents = [d["source_id"] for d in deep if rng.random() < 0.6] if j else [d["source_id"] for d in deep]
@@ -202,6 +229,10 @@ def _registry(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
         upstream = [_pick(rng, lineage[:-1])["source_id"]] if k == 0 else []
         record(name, pii, upstream=upstream, used_by=[model])
 
+    if held_out:  # the namesake's sources: derived from the claims extract, not upstream of it
+        record("claims_triage_legacy_features", "pseudonymized", upstream=[extract["source_id"]],
+               used_by=[NAMESAKE_MODEL])
+
     frame = pd.DataFrame(records).iloc[rng.permutation(len(records))].reset_index(drop=True)
     truth = {
         "model_name": MODEL_NAME,
@@ -209,7 +240,33 @@ def _registry(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
         "direct": sorted(r["source_id"] for r in lineage if MODEL_NAME in r["used_by"].split(";")),
         "decoys": sorted(set(frame["source_id"]) - {r["source_id"] for r in lineage}),
     }
+    if held_out:
+        downstream_model = next(r["used_by"] for r in records if r["upstream"] and r["name"] in DECOY_NAMES)
+        truth["other_models"] = {model: lineage_of(frame, model) for model in (NAMESAKE_MODEL, downstream_model)}
     return frame, truth
+
+
+def lineage_of(registry: pd.DataFrame, model: str) -> list[str]:
+    """Every source id ``model`` was built from: its direct sources and everything upstream of them."""
+    upstream = dict(zip(registry["source_id"], registry["upstream"]))
+    todo = [s for s, used in zip(registry["source_id"], registry["used_by"]) if model in used.split(";")]
+    seen: set[str] = set()
+    while todo:
+        source = todo.pop()
+        if source not in seen and source in upstream:
+            seen.add(source)
+            todo += [u for u in upstream[source].split(";") if u]
+    return sorted(seen)
+
+
+def held_out_registry(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A registry of another shape: every root source has an archive upstream of it (the lineage is one
+    level deeper than the learners' registries ever are), and a namesake model ``claims-triage-legacy``
+    is trained on a source derived from the claims extract (a substring test on ``used_by`` walks it in).
+    truth as for ``data_source_registry``, plus ``other_models``: {model: lineage} of the namesake and of
+    the model trained on the decoy derived from a lineage source (its lineage
+    overlaps the claims model's), which the held-out test asks for too."""
+    return _registry(seed, held_out=True)
 
 
 @dataset(
@@ -248,16 +305,6 @@ def generate_data_source_registry(seed: int) -> tuple[pd.DataFrame, dict[str, An
 # ----------------------------------------------------------------------------------------------
 # release_policy and release_candidates
 
-#: standard -> (direction, description)
-STANDARDS = {
-    "min_accuracy": (">=", "overall accuracy: metrics.overall.accuracy"),
-    "max_fpr": ("<=", "overall false-positive rate: metrics.overall.fpr"),
-    "min_subgroup_recall": (">=", "recall of every subgroup: metrics.by_subgroup[attribute][group].recall"),
-    "max_accuracy_gap": ("<=", "per subgroup attribute, best minus worst group accuracy"),
-    "min_safety_pass_rate": (">=", "share of guardrail tests passed: safety.pass_rate"),
-    "max_pii_leaks": ("<=", "PII values found in model outputs: safety.pii_leaks"),
-    "min_card_completeness": (">=", "share of required model-card fields filled: model_card.completeness"),
-}
 THRESHOLD_CHOICES = {
     "min_accuracy": (0.78, 0.80, 0.82, 0.85),
     "max_fpr": (0.06, 0.08, 0.10),
@@ -297,15 +344,20 @@ FAULTS = ("acc_low", "acc_boundary", "fpr_high", "fpr_boundary", "recall_low", "
           "card_incomplete", "missing_overall", "missing_safety", "missing_group_recall", "missing_group_accuracy",
           "missing_by_subgroup", "recall_boundary")
 SUBGROUP_FAULTS = {"recall_low", "gap", "missing_group_recall", "missing_group_accuracy", "recall_boundary"}
+#: Held-out candidates only: missing inputs of other shapes (by_subgroup present but empty, safety null, a
+#: group with no metrics at all), and a third subgroup attribute the learners' documents never have.
+HELD_OUT_FAULTS = FAULTS + ("missing_by_subgroup_empty", "missing_safety_null", "missing_group_all")
+HELD_OUT_ATTRIBUTES = {"channel": ("web", "agent", "partner", "broker")}
 
 
 def _r4(x: float) -> float:
     return float(round(float(x), 4))
 
 
-def _candidate(rng: np.random.Generator, t: dict[str, float], faults: list[str]) -> tuple[dict, set, list[str]]:
+def _candidate(rng: np.random.Generator, t: dict[str, float], faults: list[str],
+               extra_attributes: dict[str, tuple[str, ...]]) -> tuple[dict, set, list[str]]:
     """One evaluation-result document meeting every standard, then the planted faults applied."""
-    groups = {"region": list(REGIONS), "age_band": list(AGE_BANDS)}
+    groups = {"region": list(REGIONS), "age_band": list(AGE_BANDS), **{a: list(g) for a, g in extra_attributes.items()}}
     accuracy = _r4(t["min_accuracy"] + rng.uniform(0.01, 0.1))
     overall = {"n": int(rng.integers(900, 1600)), "accuracy": accuracy, "precision": _r4(rng.uniform(0.7, 0.9)),
                "recall": _r4(rng.uniform(0.7, 0.9)), "fpr": _r4(t["max_fpr"] - rng.uniform(0.005, 0.04))}
@@ -329,7 +381,7 @@ def _candidate(rng: np.random.Generator, t: dict[str, float], faults: list[str])
     violations: set[tuple[str, str]] = set()
     notes: list[str] = []
     for fault in faults:
-        attribute = _pick(rng, ("region", "age_band"))
+        attribute = _pick(rng, tuple(groups))
         group = _pick(rng, groups[attribute])
         if fault == "acc_low":
             overall["accuracy"] = _r4(t["min_accuracy"] - rng.uniform(0.005, 0.1))
@@ -378,30 +430,48 @@ def _candidate(rng: np.random.Generator, t: dict[str, float], faults: list[str])
         elif fault == "missing_by_subgroup":
             del doc["metrics"]["by_subgroup"]
             violations |= {("min_subgroup_recall", ""), ("max_accuracy_gap", "")}
+        elif fault == "missing_by_subgroup_empty":
+            doc["metrics"]["by_subgroup"] = {}
+            violations |= {("min_subgroup_recall", ""), ("max_accuracy_gap", "")}
+        elif fault == "missing_safety_null":
+            doc["safety"] = None
+            violations |= {("min_safety_pass_rate", ""), ("max_pii_leaks", "")}
+        elif fault == "missing_group_all":
+            by_subgroup[attribute][group] = {}
+            violations |= {("min_subgroup_recall", f"{attribute}={group}"), ("max_accuracy_gap", attribute)}
         notes.append(fault)
     return doc, violations, notes
 
 
-def _candidates(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _candidates(seed: int, held_out: bool = False) -> tuple[pd.DataFrame, dict[str, Any]]:
     thresholds = _thresholds(seed)
-    rng = rng_for("release_candidates", seed)
+    rng = rng_for("release_candidates-held-out" if held_out else "release_candidates", seed)
+    fault_kinds = HELD_OUT_FAULTS if held_out else FAULTS
+    extra_attributes = HELD_OUT_ATTRIBUTES if held_out else {}
     n = int(rng.integers(36, 46))
     ids = rng.choice(np.arange(1000, 10000), size=n, replace=False)
     rows, truth_rows = [], []
     for i in range(n):
         k = int(rng.choice([0, 1, 2, 3], p=[0.25, 0.4, 0.25, 0.1]))
-        faults = [str(f) for f in rng.choice(FAULTS, size=k, replace=False)]
-        if "missing_by_subgroup" in faults:  # nothing left to break per subgroup
+        faults = [str(f) for f in rng.choice(fault_kinds, size=k, replace=False)]
+        if any(f.startswith("missing_by_subgroup") for f in faults):  # nothing left to break per subgroup
+            faults = [f for f in faults if f not in SUBGROUP_FAULTS | {"missing_group_all"}]
+        if "missing_group_all" in faults:  # that group has nothing left to break
             faults = [f for f in faults if f not in SUBGROUP_FAULTS]
-        if "missing_safety" in faults:
+        if any(f.startswith("missing_safety") for f in faults):
             faults = [f for f in faults if f not in ("safety_low", "pii")]
+        if "missing_safety" in faults and "missing_safety_null" in faults:
+            faults.remove("missing_safety_null")
+        if "missing_by_subgroup" in faults and "missing_by_subgroup_empty" in faults:
+            faults.remove("missing_by_subgroup_empty")
         if "acc_low" in faults and "acc_boundary" in faults:
             faults.remove("acc_boundary")
         if "fpr_high" in faults and "fpr_boundary" in faults:
             faults.remove("fpr_boundary")
         # values at a boundary first, then values across it, then removals (a removal is never undone)
-        faults.sort(key=lambda f: (f.endswith("_boundary") is False) + f.startswith("missing") + (f == "missing_by_subgroup"))
-        doc, violations, notes = _candidate(rng, thresholds, faults)
+        faults.sort(key=lambda f: (f.endswith("_boundary") is False) + f.startswith("missing")
+                    + f.startswith("missing_by_subgroup"))
+        doc, violations, notes = _candidate(rng, thresholds, faults, extra_attributes)
         candidate_id = f"RC-{int(ids[i])}"
         rows.append({"candidate_id": candidate_id, "model_version": doc["version"],
                      "results_json": json.dumps(doc, sort_keys=True)})
@@ -444,3 +514,11 @@ accuracy gap, '' when by_subgroup is absent), `blocked`, `faults`, `thresholds`.
 )
 def generate_release_candidates(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
     return _candidates(seed)
+
+
+def held_out_candidates(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Candidates of other shapes than the learners' (the same thresholds as ``release_policy`` at
+    ``seed``): every document also reports a third subgroup attribute, ``channel``, and the planted
+    faults include missing inputs the learners' documents never show: ``by_subgroup`` present but empty,
+    ``safety`` null, a group with an empty metrics dict. truth as for ``release_candidates``."""
+    return _candidates(seed, held_out=True)

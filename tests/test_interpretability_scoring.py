@@ -1,0 +1,208 @@
+"""The interpretability lab's grader-side scoring, in process (no nbgrader, no kernel).
+
+The source notebook's code cells run in one namespace, as a kernel would run them: on a learner's
+materialized credit table and the held-out inputs the scorer prepares (grader/materialize.py),
+with ``hand_in`` capturing each test cell's answers as the JSON the grader would parse. Each test
+cell is then scored by grader/scorers/interpretability.py. ``labs verify interpretability`` does
+the same through the real nbgrader autograde, sandbox and guard; this is the quick loop.
+"""
+from __future__ import annotations
+
+import json
+import re
+from contextlib import redirect_stdout
+from io import StringIO
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import nbformat
+import pytest
+
+import labs.answers
+from grader.materialize import grading_data
+from grader.scoring import Answers, Context
+from grader.scorers.interpretability import scorer
+from labs.datasets import DATA_DIR_VARIABLE
+from tests.conftest import REPO
+
+matplotlib.use("Agg")
+
+LAB = "interpretability"
+SOURCE = REPO / "source" / LAB / f"{LAB}.ipynb"
+SECRET = bytes(range(32))
+SOLUTION = re.compile(r"### BEGIN SOLUTION\n.*?### END SOLUTION\n?", re.S)
+
+
+def _meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def released(source: str) -> str:
+    """An answer cell as the release has it (nbgrader's ClearSolutions)."""
+    def stub(match):
+        indent = source[:match.start()].rsplit("\n", 1)[-1]
+        return f"# YOUR CODE HERE\n{indent}raise NotImplementedError()\n"
+    return SOLUTION.sub(stub, source)
+
+
+def notebook(replacements: dict[str, str] | None = None, blank: bool = False):
+    nb = nbformat.read(SOURCE, as_version=4)
+    for cell in nb.cells:
+        grade_id = _meta(cell).get("grade_id")
+        if _meta(cell).get("solution"):
+            if replacements and grade_id in replacements:
+                cell.source = replacements[grade_id]
+            elif blank:
+                cell.source = released(cell.source)
+    return nb
+
+
+def grade(nb, learner: str, tmp_path: Path, monkeypatch) -> dict[str, tuple[float, float, str]]:
+    """{grade_id: (points earned, points, message)} for the notebook, run in process."""
+    ctx = Context(lab=LAB, learner=learner, secret=SECRET)
+    folder = tmp_path / f"data-{learner}"
+    grading_data(scorer, ctx, folder)
+    monkeypatch.setenv(DATA_DIR_VARIABLE, str(folder))
+    collected: dict[str, dict] = {}
+    current: dict = {}
+
+    def hand_in(name, value):
+        current[name] = json.loads(json.dumps(labs.answers._plain(value, name)))
+
+    monkeypatch.setattr(labs.answers, "hand_in", hand_in)
+    namespace = {"display": lambda *args, **kwargs: None, "__name__": "__main__"}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        current = {}
+        try:
+            with redirect_stdout(StringIO()):
+                exec(compile(cell.source, _meta(cell).get("grade_id", "cell"), "exec"), namespace)
+        except Exception:  # noqa: BLE001 -- a failing cell is part of what is graded
+            pass
+        if _meta(cell).get("grade"):
+            collected[_meta(cell)["grade_id"]] = current
+    plt.close("all")
+    results = {}
+    for cell in nb.cells:
+        if _meta(cell).get("grade"):
+            grade_id = _meta(cell)["grade_id"]
+            score = scorer.score(grade_id, Answers(collected[grade_id]), ctx)
+            results[grade_id] = (score.fraction * _meta(cell)["points"], _meta(cell)["points"], score.message)
+    return results
+
+
+def lost(results) -> dict:
+    return {g: r for g, r in results.items() if r[0] < r[1] - 1e-9}
+
+
+def earned(results) -> dict:
+    return {g: r for g, r in results.items() if r[0] > 1e-9}
+
+
+def test_every_test_cell_has_a_scoring_function():
+    nb = nbformat.read(SOURCE, as_version=4)
+    graded = {_meta(c)["grade_id"] for c in nb.cells if _meta(c).get("grade")}
+    assert graded == set(scorer.tests)
+
+
+def test_solution_earns_full_marks(tmp_path, monkeypatch):
+    assert not lost(grade(notebook(), "learner-ada", tmp_path, monkeypatch))
+
+
+def test_release_earns_nothing(tmp_path, monkeypatch):
+    assert not earned(grade(notebook(blank=True), "learner-blank", tmp_path, monkeypatch))
+
+
+# --- the scorer alone, on answers built from the grader's own references (no notebook) -----------
+
+from grader.scorers import interpretability as scoring  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return Context(lab=LAB, learner="learner-scorer", secret=SECRET)
+
+
+def _proba(model, X):
+    return model.predict_proba(X)[:, 1].tolist()
+
+
+def test_a_constant_model_earns_nothing_for_training_or_retraining(ctx):
+    frame, train, test, truth = scoring._own(ctx)
+    _, applications, _ = scoring._training_frames(ctx)
+    prior = float(train[scoring.TARGET].mean())
+    fit = scoring.scorer.score("test-fit-model", Answers({
+        "own": {"features": truth["features"], "proba": [prior] * len(test)},
+        "held-out": [prior] * len(applications)}), ctx)
+    assert fit.fraction == 0
+    clean = [f for f in truth["features"] if f != truth["leakage"] and f not in truth["proxies"]]
+    new, _ = scoring._new_applications(ctx)
+    reference = scoring._own_model(ctx, clean)
+    full = scoring._own_model(ctx, truth["features"])
+    own = {"clean_features": clean,
+           "auc_full": scoring.roc_auc_score(test[scoring.TARGET], _proba(full, test[truth["features"]])),
+           "auc_clean": scoring.roc_auc_score(test[scoring.TARGET], _proba(reference, test[clean])),
+           "gap_full": 0.0, "gap_clean": 0.0}
+    constant = scoring.scorer.score("test-retrain", Answers({"own": own, "held-out": {
+        "proba": [prior] * len(new), "gap": 0.0}}), ctx)
+    assert constant.fraction == 0
+    honest = scoring.scorer.score("test-retrain", Answers({"own": own, "held-out": {
+        "proba": _proba(reference, new[clean]),
+        "gap": scoring._gap(reference.predict(new[clean]) == 1, new[scoring.PROTECTED].to_numpy())}}), ctx)
+    assert 0 < honest.fraction < 1  # the gaps handed in on the learner's test rows are wrong
+
+
+def test_a_one_feature_correlation_scan_misses_the_interaction_proxy(ctx):
+    frame, _, _, truth = scoring._own(ctx)
+    candidates = [f for f in truth["features"] if f != truth["leakage"]]
+
+    def correlation(table, features):
+        return table[features].corrwith(table[scoring.PROTECTED]).abs().sort_values(ascending=False).to_dict()
+
+    tables = scoring._proxy_tables(ctx)
+    held = [correlation(t, [f for f in tt["features"] if f != tt["leakage"]]) for t, tt in tables]
+    own_scan = correlation(frame, candidates)
+    score = scoring.scorer.score("test-proxy", Answers({
+        "own": {"scan": own_scan, "proxies": list(own_scan)[:1]}, "held-out": held}), ctx)
+    assert score.fraction == 0
+    kinds = [tt["proxy_kind"] for _, tt in tables]
+    found = [scoring._proxy_found(h, t, [f for f in tt["features"] if f != tt["leakage"]], tt["proxies"])
+             for h, (t, tt) in zip(held, tables)]
+    assert dict(zip(kinds, found)) == {"interaction": False, "marginal": True}
+
+
+def test_constant_scans_and_rankings_earn_nothing(ctx):
+    frame, train, _, truth = scoring._own(ctx)
+    flat = {f: 0.5 for f in truth["features"]}
+    leak = scoring.scorer.score("test-leakage", Answers({
+        "own": {"scan": flat, "leakage": truth["leakage"]},
+        "held-out": [{f: 0.5 for f in tt["features"]} for _, tt in scoring._leakage_tables(ctx)]}), ctx)
+    assert leak.fraction == 0
+    cases = scoring._contribution_cases(ctx)
+    ranking = scoring.scorer.score("test-global-importance", Answers({
+        "own": flat, "held-out": [{c: 1.0 for c in case["columns"]} for case in cases]}), ctx)
+    assert ranking.fraction == 0
+
+
+def test_guessing_the_explanation_without_the_rule_earns_nothing(ctx):
+    _, _, _, truth = scoring._own(ctx)
+    clean = [f for f in truth["features"] if f != truth["leakage"] and f not in truth["proxies"]]
+    score = scoring.scorer.score("test-disagreement", Answers({
+        "own": {"clean_features": clean, "not_useful": [], "explanation": "b"},
+        "held-out": [[] for _ in scoring._importance_cases(ctx)]}), ctx)
+    assert score.fraction == 0
+
+
+def test_reason_codes_for_everyone_or_nobody_earn_nothing(ctx):
+    _, _, test, truth = scoring._own(ctx)
+    clean = [f for f in truth["features"] if f != truth["leakage"] and f not in truth["proxies"]]
+    X = test[clean].iloc[:scoring.OWN_EXPLAINED]
+    everyone = {a: clean[:3] for a in X.index}
+    held_everyone = {a: [] for a in scoring._explained_rows(ctx).index}
+    for grade_id in ("test-reason-codes-format", "test-reason-codes"):
+        for codes, held in ((everyone, held_everyone), ({}, {})):
+            score = scoring.scorer.score(grade_id, Answers({
+                "own": {"clean_features": clean, "codes": codes}, "held-out": held}), ctx)
+            assert score.fraction == 0, (grade_id, score.message)

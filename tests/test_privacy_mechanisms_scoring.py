@@ -8,95 +8,20 @@ same through the real nbgrader autograde, sandbox and guard; this file is the qu
 """
 from __future__ import annotations
 
-import json
-import re
-from contextlib import redirect_stdout
-from io import StringIO
-from pathlib import Path
 
-import matplotlib
-import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
 import pytest
 
-import labs.answers
-from grader.materialize import grading_data
 from grader.scoring import Answers, Context
-from grader.scorers.privacy_mechanisms import scorer
 from labs.course import load_variants
-from labs.datasets import DATA_DIR_VARIABLE
 from tests.conftest import REPO
-
-matplotlib.use("Agg")
+from tests.scoring_harness import SECRET, InProcessLab, cell_meta, total
 
 LAB = "privacy-mechanisms"
-SOURCE = REPO / "source" / LAB / f"{LAB}.ipynb"
-SECRET = bytes(range(32))
-SOLUTION = re.compile(r"### BEGIN SOLUTION\n.*?### END SOLUTION\n?", re.S)
-
-
-def _meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
-
-
-def released(source: str) -> str:
-    """An answer cell as the release has it (nbgrader's ClearSolutions)."""
-    def stub(match):
-        indent = source[:match.start()].rsplit("\n", 1)[-1]
-        return f"# YOUR CODE HERE\n{indent}raise NotImplementedError()\n"
-    return SOLUTION.sub(stub, source)
-
-
-def notebook(replacements: dict[str, str] | None = None, blank: bool = False):
-    nb = nbformat.read(SOURCE, as_version=4)
-    for cell in nb.cells:
-        grade_id = _meta(cell).get("grade_id")
-        if _meta(cell).get("solution"):
-            if replacements and grade_id in replacements:
-                cell.source = replacements[grade_id]
-            elif blank:
-                cell.source = released(cell.source)
-    return nb
-
-
-def grade(nb, learner: str, tmp_path: Path, monkeypatch) -> dict[str, tuple[float, float, str]]:
-    """{grade_id: (points earned, points, message)} for the notebook, run in process."""
-    ctx = Context(lab=LAB, learner=learner, secret=SECRET)
-    folder = tmp_path / f"data-{learner}"
-    grading_data(scorer, ctx, folder)
-    monkeypatch.setenv(DATA_DIR_VARIABLE, str(folder))
-    collected: dict[str, dict] = {}
-    current: dict = {}
-
-    def hand_in(name, value):
-        current[name] = json.loads(json.dumps(labs.answers._plain(value, name)))
-
-    monkeypatch.setattr(labs.answers, "hand_in", hand_in)
-    namespace = {"display": lambda *args, **kwargs: None, "__name__": "__main__"}
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        current = {}
-        try:
-            with redirect_stdout(StringIO()):
-                exec(compile(cell.source, _meta(cell).get("grade_id", "cell"), "exec"), namespace)
-        except Exception:  # noqa: BLE001 -- a failing cell is part of what is graded
-            pass
-        if _meta(cell).get("grade"):
-            collected[_meta(cell)["grade_id"]] = current
-    plt.close("all")
-    results = {}
-    for cell in nb.cells:
-        if _meta(cell).get("grade"):
-            grade_id = _meta(cell)["grade_id"]
-            score = scorer.score(grade_id, Answers(collected[grade_id]), ctx)
-            results[grade_id] = (score.fraction * _meta(cell)["points"], _meta(cell)["points"], score.message)
-    return results
-
-
-def total(results) -> tuple[float, float]:
-    return sum(r[0] for r in results.values()), sum(r[1] for r in results.values())
+LAB_RUN = InProcessLab(LAB)
+SOURCE, scorer = LAB_RUN.source, LAB_RUN.scorer
+notebook, grade, _meta = LAB_RUN.notebook, LAB_RUN.grade, cell_meta
 
 
 def test_every_test_cell_has_a_scoring_function():

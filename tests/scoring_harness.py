@@ -1,0 +1,105 @@
+"""A grader-scored lab's notebook run in process and scored, fast (no nbgrader, no kernel).
+
+The source notebook's code cells run in one namespace, as a kernel would run them: on a learner's
+materialized data and the held-out inputs the scorer prepares (grader/materialize.py), with
+``hand_in`` capturing each test cell's answers as the JSON the grader would parse. Each test cell
+is then scored by the lab's scorer (grader/scorers/<lab>.py). ``labs verify <lab>`` does the same
+through the real nbgrader autograde, sandbox and guard; ``tests/test_<lab>_scoring.py`` use this
+as the quick loop for a scorer and its held-out items.
+"""
+from __future__ import annotations
+
+import json
+import re
+from contextlib import redirect_stdout
+from io import StringIO
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import nbformat
+
+import labs.answers
+from grader.materialize import grading_data
+from grader.scoring import Answers, Context, scorer_for
+from labs.datasets import DATA_DIR_VARIABLE
+from labs.progress import CELL_ID as PROGRESS_CELL_ID
+from tests.conftest import REPO
+
+matplotlib.use("Agg")
+
+#: A fixed course secret: these runs are reproducible, and no real learner's data is made.
+SECRET = bytes(range(32))
+SOLUTION = re.compile(r"### BEGIN SOLUTION\n.*?### END SOLUTION\n?", re.S)
+
+
+def cell_meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def released(source: str) -> str:
+    """An answer cell as the release has it (nbgrader's ClearSolutions)."""
+    def stub(match):
+        indent = source[:match.start()].rsplit("\n", 1)[-1]
+        return f"# YOUR CODE HERE\n{indent}raise NotImplementedError()\n"
+    return SOLUTION.sub(stub, source)
+
+
+def total(results) -> tuple[float, float]:
+    return sum(r[0] for r in results.values()), sum(r[1] for r in results.values())
+
+
+class InProcessLab:
+    """One lab's source notebook and scorer."""
+
+    def __init__(self, lab: str):
+        self.lab = lab
+        self.source = REPO / "source" / lab / f"{lab}.ipynb"
+        self.scorer = scorer_for(lab)
+
+    def notebook(self, replacements: dict[str, str] | None = None, blank: bool = False):
+        """The solution, with ``replacements`` (grade_id -> source) and, if ``blank``, the release's stubs elsewhere."""
+        nb = nbformat.read(self.source, as_version=4)
+        for cell in nb.cells:
+            grade_id = cell_meta(cell).get("grade_id")
+            if cell_meta(cell).get("solution"):
+                if replacements and grade_id in replacements:
+                    cell.source = replacements[grade_id]
+                elif blank:
+                    cell.source = released(cell.source)
+        return nb
+
+    def grade(self, nb, learner: str, tmp_path: Path, monkeypatch) -> dict[str, tuple[float, float, str]]:
+        """{grade_id: (points earned, points, message)} for the notebook, run in process."""
+        ctx = Context(lab=self.lab, learner=learner, secret=SECRET)
+        folder = tmp_path / f"data-{learner}"
+        grading_data(self.scorer, ctx, folder)
+        monkeypatch.setenv(DATA_DIR_VARIABLE, str(folder))
+        collected: dict[str, dict] = {}
+        current: dict = {}
+
+        def hand_in(name, value):
+            current[name] = json.loads(json.dumps(labs.answers._plain(value, name)))
+
+        monkeypatch.setattr(labs.answers, "hand_in", hand_in)
+        namespace = {"display": lambda *args, **kwargs: None, "__name__": "__main__"}
+        for cell in nb.cells:
+            if cell.cell_type != "code" or cell.get("id") == PROGRESS_CELL_ID:
+                continue  # the progress cell reads the learner's other notebooks: no part of the lab
+            current = {}
+            try:
+                with redirect_stdout(StringIO()):
+                    exec(compile(cell.source, cell_meta(cell).get("grade_id", "cell"), "exec"), namespace)
+            except Exception:  # noqa: BLE001 -- a failing cell is part of what is graded
+                pass
+            if cell_meta(cell).get("grade"):
+                collected[cell_meta(cell)["grade_id"]] = current
+        plt.close("all")
+        results = {}
+        for cell in nb.cells:
+            if cell_meta(cell).get("grade"):
+                grade_id = cell_meta(cell)["grade_id"]
+                score = self.scorer.score(grade_id, Answers(collected[grade_id]), ctx)
+                results[grade_id] = (score.fraction * cell_meta(cell)["points"], cell_meta(cell)["points"],
+                                     score.message)
+        return results

@@ -60,6 +60,7 @@ from tests.browser import Steps, launch, menu
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy" / "jupyterhub"
+OFFLINE_SETTINGS = REPO / "deploy" / "jupyterlab"
 VENV_BIN = Path(sys.executable).parent
 # configurable-http-proxy, installed by the project's set-up from deploy/jupyterhub/proxy/
 # (`npm ci --prefix .venv/node`); JupyterHub starts it by name from PATH.
@@ -194,8 +195,9 @@ c.SimpleLocalProcessSpawner.home_dir_template = {str(tmp / "home" / "{username}"
 c.Spawner.args = {allow_root!r}
 c.Spawner.start_timeout = {STARTUP_TIMEOUT}
 c.Spawner.http_timeout = {STARTUP_TIMEOUT}
-# /etc/jupyter/nbgrader_config.py in the image; here the deploy copy, found through the path.
-c.Spawner.environment["JUPYTER_CONFIG_PATH"] = {str(DEPLOY)!r}
+# /etc/jupyter/ in the image (nbgrader_config.py, JupyterLab's offline settings); here the deploy
+# copies, found through the path.
+c.Spawner.environment["JUPYTER_CONFIG_PATH"] = {os.pathsep.join([str(DEPLOY), str(OFFLINE_SETTINGS)])!r}
 
 for service in c.JupyterHub.services:
     if service["name"] == {COURSE_ID!r}:
@@ -248,6 +250,16 @@ class Learner:
         self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
         self.page.set_default_timeout(STARTUP_TIMEOUT * 1000)
         self.public, self.home, self.steps = public, home, Steps(self.page, screenshots)
+        self.requests: list[str] = []
+        self.lab_requests = 0
+        self.page.on("request", lambda request: self.requests.append(request.url))
+
+    def offline_problems(self) -> list[str]:
+        """JupyterLab's requests beyond the hub, or for news and the extension manager (deploy/jupyterlab/).
+        Not the feedback page's: nbgrader's feedback template loads MathJax from a CDN (a known gap)."""
+        return [url for url in self.requests[:self.lab_requests]
+                if not url.startswith((self.public, "data:", "blob:"))
+                or "/lab/api/news" in url or "/lab/api/extensions" in url]
 
     def _step(self, name: str, action) -> None:
         try:
@@ -305,6 +317,7 @@ class Learner:
             page.locator("#submitted_assignments_list").get_by_role("button", name="Fetch Feedback").click()
             page.locator("#submitted_assignments_list").get_by_text("(view feedback)").first.wait_for()
         self._step("feedback-fetched", fetch)
+        self.lab_requests = len(self.requests)  # what JupyterLab asked for, before the feedback page
         found = sorted(self.home.glob(f"{lab}/feedback/*/{lab}.html"))
         assert found, "no feedback file in her home after Fetch Feedback"
         relative = found[-1].relative_to(self.home)
@@ -521,6 +534,7 @@ def test_a_learner_on_the_course_hub_sees_and_fetches_the_released_lab(tmp_path)
         points = load_manifest().assignment(lab).points
         assert f"{lab} (Score: 0.0 / {float(points)})" in page, page[:300]
         assert PLACEHOLDER in page and "held_out(" not in page and "BEGIN HIDDEN TESTS" not in page
+        assert browser.offline_problems() == []
 
         response = requests.delete(f"{api}/users/{LEARNER}/server", headers=as_service, timeout=REQUEST_TIMEOUT)
         assert response.status_code in (202, 204), response.text

@@ -1,4 +1,4 @@
-"""A grader-scored lab's notebook run in process and scored, fast (no nbgrader, no kernel).
+"""A grader-scored lab's notebook run and scored, fast (no nbgrader, no kernel: a forked child runs the code).
 
 The source notebook's code cells run in one namespace, as a kernel would run them: on a learner's
 materialized data and the held-out inputs the scorer prepares (grader/materialize.py), with
@@ -10,6 +10,7 @@ as the quick loop for a scorer and its held-out items.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 from contextlib import redirect_stdout
 from io import StringIO
@@ -70,31 +71,12 @@ class InProcessLab:
         return nb
 
     def grade(self, nb, learner: str, tmp_path: Path, monkeypatch) -> dict[str, tuple[float, float, str]]:
-        """{grade_id: (points earned, points, message)} for the notebook, run in process."""
+        """{grade_id: (points earned, points, message)} for the notebook, run in a forked child and scored here."""
         ctx = Context(lab=self.lab, learner=learner, secret=SECRET)
         folder = tmp_path / f"data-{learner}"
         grading_data(self.scorer, ctx, folder)
         monkeypatch.setenv(DATA_DIR_VARIABLE, str(folder))
-        collected: dict[str, dict] = {}
-        current: dict = {}
-
-        def hand_in(name, value):
-            current[name] = json.loads(json.dumps(labs.answers._plain(value, name)))
-
-        monkeypatch.setattr(labs.answers, "hand_in", hand_in)
-        namespace = {"display": lambda *args, **kwargs: None, "__name__": "__main__"}
-        for cell in nb.cells:
-            if cell.cell_type != "code" or cell.get("id") == PROGRESS_CELL_ID:
-                continue  # the progress cell reads the learner's other notebooks: no part of the lab
-            current = {}
-            try:
-                with redirect_stdout(StringIO()):
-                    exec(compile(cell.source, cell_meta(cell).get("grade_id", "cell"), "exec"), namespace)
-            except Exception:  # noqa: BLE001 -- a failing cell is part of what is graded
-                pass
-            if cell_meta(cell).get("grade"):
-                collected[cell_meta(cell)["grade_id"]] = current
-        plt.close("all")
+        collected = _in_a_child(_run_cells, nb)
         results = {}
         for cell in nb.cells:
             if cell_meta(cell).get("grade"):
@@ -103,3 +85,52 @@ class InProcessLab:
                 results[grade_id] = (score.fraction * cell_meta(cell)["points"], cell_meta(cell)["points"],
                                      score.message)
         return results
+
+
+def _in_a_child(function, *args):
+    """``function(*args)`` in a forked child: what the notebook's code patches (a cheat rebinding
+    ``labs.answers.held_out``, say) dies with the child, as it dies with a kernel, instead of
+    changing every later test in this process."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_send_result, args=(sender, function, args))
+    child.start()
+    sender.close()
+    try:
+        result = receiver.recv()
+    except EOFError:
+        result = None
+    child.join()
+    if child.exitcode != 0 or result is None:
+        raise RuntimeError(f"the notebook's run ended its process (exit code {child.exitcode})")
+    return result
+
+
+def _send_result(sender, function, args):
+    sender.send(function(*args))
+    sender.close()
+
+
+def _run_cells(nb) -> dict[str, dict]:
+    """{grade_id: the answers its test cell handed in}: the code cells run in one namespace."""
+    collected: dict[str, dict] = {}
+    current: dict = {}
+
+    def hand_in(name, value):
+        current[name] = json.loads(json.dumps(labs.answers._plain(value, name)))
+
+    labs.answers.hand_in = hand_in  # in the child only
+    namespace = {"display": lambda *args, **kwargs: None, "__name__": "__main__"}
+    for cell in nb.cells:
+        if cell.cell_type != "code" or cell.get("id") == PROGRESS_CELL_ID:
+            continue  # the progress cell reads the learner's other notebooks: no part of the lab
+        current = {}
+        try:
+            with redirect_stdout(StringIO()):
+                exec(compile(cell.source, cell_meta(cell).get("grade_id", "cell"), "exec"), namespace)
+        except Exception:  # noqa: BLE001 -- a failing cell is part of what is graded
+            pass
+        if cell_meta(cell).get("grade"):
+            collected[cell_meta(cell)["grade_id"]] = current
+    plt.close("all")
+    return collected

@@ -70,6 +70,13 @@ def _text(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
+def _fetches(page: str) -> list[str]:
+    """What the HTML page would load from the network when opened: scripts, style sheets, imports."""
+    tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", page, re.IGNORECASE)
+    urls = [url for tag in tags for url in re.findall(r"""(?:src|href)\s*=\s*["']?(https?:[^"'\s>]+|//[^"'\s>]+)""", tag)]
+    return urls + re.findall(r"@import\s+(?:url\()?[\"']?(https?:[^\"')\s]+)", page)
+
+
 def _hidden_lines(source_nb) -> list[str]:
     lines = []
     for cell in source_nb.cells:
@@ -158,7 +165,7 @@ def test_release_fetch_submit_collect_grade_feedback_without_hidden_tests(toy_co
     def nbgrader_feedback() -> None:
         _run(["generate_feedback", LAB, "--student", PARTIAL, f"--CourseDirectory.feedback_directory={plain}",
               "--GenerateFeedback.preprocessors=['nbgrader.preprocessors.GetGrades',"
-              "'nbconvert.preprocessors.CSSHTMLHeaderPreprocessor']"], course)
+              "'nbconvert.preprocessors.CSSHTMLHeaderPreprocessor']", "--HTMLExporter.template_name=feedback"], course)
 
     _concurrently(nbgrader_feedback, *(functools.partial(fetch_feedback, learner) for learner in work))
 
@@ -167,6 +174,7 @@ def test_release_fetch_submit_collect_grade_feedback_without_hidden_tests(toy_co
         for line in hidden:
             assert line not in text and line not in page, f"{learner}'s feedback shows hidden test code: {line}"
         assert PLACEHOLDER in text
+        assert _fetches(page) == [], f"{learner}'s feedback page loads from the network"
         # the visible test is shown as it ran
         assert "assert offset([0]) == [SEED % 7]" in text
     solver, partial = _text(feedback[SOLVER]), _text(feedback[PARTIAL])
@@ -181,10 +189,12 @@ def test_release_fetch_submit_collect_grade_feedback_without_hidden_tests(toy_co
     assert "most recent call last" not in partial and "Cell In[" not in partial
 
     # -- the control: nbgrader's own feedback does show the hidden tests (nbgrader #917) ----------
-    unhidden = _text((course / plain / PARTIAL / LAB / f"{LAB}.html").read_text(encoding="utf-8"))
+    plain_page = (course / plain / PARTIAL / LAB / f"{LAB}.html").read_text(encoding="utf-8")
+    unhidden = _text(plain_page)
     assert all(line in unhidden for line in hidden)
     assert PLACEHOLDER not in unhidden
     assert "most recent call last" in unhidden and "Cell In[" in unhidden  # the traceback quotes the cell
+    assert any("cdnjs" in url for url in _fetches(plain_page))  # nbgrader's own page loads MathJax
 
 
 def test_hidden_code_leaves_no_trace_in_sources_outputs_or_metadata():

@@ -251,13 +251,12 @@ class Learner:
         self.page.set_default_timeout(STARTUP_TIMEOUT * 1000)
         self.public, self.home, self.steps = public, home, Steps(self.page, screenshots)
         self.requests: list[str] = []
-        self.lab_requests = 0
         self.page.on("request", lambda request: self.requests.append(request.url))
 
     def offline_problems(self) -> list[str]:
-        """JupyterLab's requests beyond the hub, or for news and the extension manager (deploy/jupyterlab/).
-        Not the feedback page's: nbgrader's feedback template loads MathJax from a CDN (a known gap)."""
-        return [url for url in self.requests[:self.lab_requests]
+        """Requests beyond the hub, by JupyterLab or the feedback page (labs/grading/templates/), or for
+        JupyterLab's news and extension manager (deploy/jupyterlab/)."""
+        return [url for url in self.requests
                 if not url.startswith((self.public, "data:", "blob:"))
                 or "/lab/api/news" in url or "/lab/api/extensions" in url]
 
@@ -317,7 +316,6 @@ class Learner:
             page.locator("#submitted_assignments_list").get_by_role("button", name="Fetch Feedback").click()
             page.locator("#submitted_assignments_list").get_by_text("(view feedback)").first.wait_for()
         self._step("feedback-fetched", fetch)
-        self.lab_requests = len(self.requests)  # what JupyterLab asked for, before the feedback page
         found = sorted(self.home.glob(f"{lab}/feedback/*/{lab}.html"))
         assert found, "no feedback file in her home after Fetch Feedback"
         relative = found[-1].relative_to(self.home)

@@ -10,11 +10,13 @@ the HTML export; the scores per cell (nbgrader's ``GetGrades``) are untouched.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode, default
 
+TEMPLATES = Path(__file__).with_name("templates")
 PLACEHOLDER = "# hidden tests ran here; their code is not shown"
 REDACTED = "[hidden test code removed]"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -110,3 +112,13 @@ def configure_feedback(c) -> None:
 
     # nbgrader's own list (nbgrader/converters/generate_feedback.py), with the hiding before the export
     c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+    # nbgrader's feedback page, loading nothing from the network (templates/offline_feedback/)
+    c.HTMLExporter.template_name = "offline_feedback"
+    c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(_nbgrader_templates())]
+
+
+def _nbgrader_templates() -> Path:
+    """nbgrader's own feedback template, which the course's extends (GenerateFeedback's default)."""
+    import nbgrader
+
+    return Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"

@@ -19,10 +19,12 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 import nbformat
+import pytest
 
 import labs.answers
 from grader.materialize import grading_data
 from grader.scoring import Answers, Context, scorer_for
+from labs.course import load_variants
 from labs.datasets import DATA_DIR_VARIABLE
 from labs.progress import CELL_ID as PROGRESS_CELL_ID
 from tests.conftest import REPO
@@ -134,3 +136,41 @@ def _run_cells(nb) -> dict[str, dict]:
             collected[cell_meta(cell)["grade_id"]] = current
     plt.close("all")
     return collected
+
+
+class ScorerContract:
+    """What every grader-scored lab's scorer owes, run on its notebook: a test module subclasses
+    it as ``class TestScorerContract(ScorerContract): lab = InProcessLab(LAB)``."""
+
+    lab: InProcessLab
+    learners = ("learner-ada", "learner-grace")
+
+    def pytest_generate_tests(self, metafunc):
+        if "learner" in metafunc.fixturenames:
+            metafunc.parametrize("learner", self.learners)
+        if "variant" in metafunc.fixturenames:
+            metafunc.parametrize("variant", load_variants(REPO, self.lab.lab), ids=lambda v: v.name)
+
+    def test_every_test_cell_has_a_scoring_function(self):
+        nb = nbformat.read(self.lab.source, as_version=4)
+        graded = {cell_meta(c)["grade_id"] for c in nb.cells if cell_meta(c).get("grade")}
+        assert graded == set(self.lab.scorer.tests)
+
+    def test_solution_earns_full_marks(self, learner, tmp_path, monkeypatch):
+        results = self.lab.grade(self.lab.notebook(), learner, tmp_path, monkeypatch)
+        lost = {g: r for g, r in results.items() if r[0] < r[1] - 1e-9}
+        assert not lost, lost
+
+    def test_release_earns_nothing(self, tmp_path, monkeypatch):
+        results = self.lab.grade(self.lab.notebook(blank=True), "learner-blank", tmp_path, monkeypatch)
+        assert {g: r[0] for g, r in results.items() if r[0]} == {}
+
+
+class VariantsLandInBetween(ScorerContract):
+    """The contract, and each of the lab's plausible-wrong variants earning some points but not all
+    (``labs verify`` runs them through nbgrader too)."""
+
+    @pytest.mark.slow
+    def test_plausible_wrong_variants_land_in_between(self, variant, tmp_path, monkeypatch):
+        earned, possible = total(self.lab.grade(self.lab.notebook(variant.cells), "learner-wrong", tmp_path, monkeypatch))
+        assert 0 < earned < possible

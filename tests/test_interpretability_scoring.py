@@ -8,12 +8,10 @@ the same through the real nbgrader autograde, sandbox and guard; this is the qui
 """
 from __future__ import annotations
 
-
-import nbformat
 import pytest
 
 from grader.scoring import Answers, Context
-from tests.scoring_harness import SECRET, InProcessLab, cell_meta
+from tests.scoring_harness import ScorerContract, SECRET, InProcessLab, cell_meta
 
 LAB = "interpretability"
 LAB_RUN = InProcessLab(LAB)
@@ -29,18 +27,8 @@ def earned(results) -> dict:
     return {g: r for g, r in results.items() if r[0] > 1e-9}
 
 
-def test_every_test_cell_has_a_scoring_function():
-    nb = nbformat.read(SOURCE, as_version=4)
-    graded = {_meta(c)["grade_id"] for c in nb.cells if _meta(c).get("grade")}
-    assert graded == set(scorer.tests)
-
-
-def test_solution_earns_full_marks(tmp_path, monkeypatch):
-    assert not lost(grade(notebook(), "learner-ada", tmp_path, monkeypatch))
-
-
-def test_release_earns_nothing(tmp_path, monkeypatch):
-    assert not earned(grade(notebook(blank=True), "learner-blank", tmp_path, monkeypatch))
+class TestScorerContract(ScorerContract):
+    lab = LAB_RUN
 
 
 # --- the scorer alone, on answers built from the grader's own references (no notebook) -----------

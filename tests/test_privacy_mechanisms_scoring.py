@@ -8,15 +8,12 @@ same through the real nbgrader autograde, sandbox and guard; this file is the qu
 """
 from __future__ import annotations
 
-
-import nbformat
 import numpy as np
 import pytest
 
 from grader.scoring import Answers, Context
-from labs.course import load_variants
 from tests.conftest import REPO
-from tests.scoring_harness import SECRET, InProcessLab, cell_meta, total
+from tests.scoring_harness import VariantsLandInBetween, SECRET, InProcessLab, cell_meta
 
 LAB = "privacy-mechanisms"
 LAB_RUN = InProcessLab(LAB)
@@ -24,29 +21,8 @@ SOURCE, scorer = LAB_RUN.source, LAB_RUN.scorer
 notebook, grade, _meta = LAB_RUN.notebook, LAB_RUN.grade, cell_meta
 
 
-def test_every_test_cell_has_a_scoring_function():
-    nb = nbformat.read(SOURCE, as_version=4)
-    graded = {_meta(c)["grade_id"] for c in nb.cells if _meta(c).get("grade")}
-    assert graded == set(scorer.tests)
-
-
-@pytest.mark.parametrize("learner", ["learner-ada", "learner-grace"])
-def test_solution_earns_full_marks(learner, tmp_path, monkeypatch):
-    results = grade(notebook(), learner, tmp_path, monkeypatch)
-    lost = {g: r for g, r in results.items() if r[0] < r[1] - 1e-9}
-    assert not lost, lost
-
-
-def test_release_earns_nothing(tmp_path, monkeypatch):
-    results = grade(notebook(blank=True), "learner-blank", tmp_path, monkeypatch)
-    assert {g: r[0] for g, r in results.items() if r[0]} == {}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("variant", load_variants(REPO, LAB), ids=lambda v: v.name)
-def test_plausible_wrong_variants_land_in_between(variant, tmp_path, monkeypatch):
-    earned, possible = total(grade(notebook(variant.cells), "learner-wrong", tmp_path, monkeypatch))
-    assert 0 < earned < possible
+class TestScorerContract(VariantsLandInBetween):
+    lab = LAB_RUN
 
 
 DEGENERATE = {

@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 # The slow tests each drive nbgrader and a kernel one notebook at a time: two workers use both cores.
-# They run longest first (tests/conftest.py) and an idle worker takes tests queued for the other.
+# They run longest first (tests/conftest.py), dealt out in turn and then to whichever worker is free
+# (--dist load): the long ones alternate between the workers instead of queueing behind one.
 TEST_WORKERS ?= 2
 
 # Debian packages the tests need: bubblewrap (the grading sandbox, `labs grade`), chromium (the
@@ -52,7 +53,7 @@ $(PROXY): deploy/jupyterhub/proxy/package.json deploy/jupyterhub/proxy/package-l
 	touch $(PROXY)
 
 test: $(SYSTEM_TOOLS) $(PROXY)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=25
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load --durations=25
 
 demo: $(SYSTEM_TOOLS)
 	$(BIN)/labs demo

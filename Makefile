@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 # The slow tests each drive nbgrader and a kernel one notebook at a time: two workers use both cores.
-# They run longest first (tests/conftest.py), dealt out in turn and then to whichever worker is free
-# (--dist load): the long ones alternate between the workers instead of queueing behind one.
+# They run longest first (tests/conftest.py), one at a time to whichever worker is free (--dist load
+# --maxschedchunk 1): xdist otherwise hands each worker a run of consecutive tests, and the first run
+# holds every long one.
 TEST_WORKERS ?= 2
 
 # Debian packages the tests need: bubblewrap (the grading sandbox, `labs grade`), chromium (the
@@ -53,7 +54,7 @@ $(PROXY): deploy/jupyterhub/proxy/package.json deploy/jupyterhub/proxy/package-l
 	touch $(PROXY)
 
 test: $(SYSTEM_TOOLS) $(PROXY)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load --durations=25
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1 --durations=25
 
 demo: $(SYSTEM_TOOLS)
 	$(BIN)/labs demo

@@ -65,8 +65,10 @@ def _grade(args, course_dir: Path) -> int:
     from labs.grading import GradingOptions, grade
     from labs.grading.sandbox import SandboxUnavailable
 
+    if args.lease < 3:
+        raise CourseError(f"--lease {args.lease}: a lease is renewed every third of it; give at least 3 seconds")
     options = GradingOptions(workers=args.workers, force=args.force, use_sandbox=not args.no_sandbox,
-                             cell_timeout=args.cell_timeout)
+                             cell_timeout=args.cell_timeout, lease=args.lease)
     try:
         outcomes = grade(course_dir, args.assignment, args.student or None, options)
     except SandboxUnavailable as error:
@@ -180,6 +182,9 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--workers", type=int, default=1, help="learners graded at once (default 1)")
     grade.add_argument("--force", action="store_true", help="grade again submissions already graded at their timestamp")
     grade.add_argument("--cell-timeout", type=int, metavar="SECONDS", help="per-cell limit (default: Execute.timeout)")
+    grade.add_argument("--lease", type=int, default=300, metavar="SECONDS",
+                       help="how long a learner this grader claimed stays claimed if it dies without a word, as "
+                            "a pod can; it renews the lease while it works (default 300)")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run kernels without the sandbox (only where bubblewrap cannot run; trusts submissions)")
     grade.set_defaults(run=_grade)

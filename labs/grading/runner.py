@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import os
 import shutil
 import signal
@@ -35,6 +36,7 @@ class GradingOptions:
     use_sandbox: bool = True
     cell_timeout: int | None = None      # seconds per cell; default: the course's Execute.timeout
     learner_timeout: int = 1800          # wall seconds for one learner's whole grading
+    lease: int = 300                     # seconds a claim outlives this grader (see labs.grading.journal)
     limits: sandbox.Limits = sandbox.Limits()
 
 
@@ -108,7 +110,7 @@ class Grader:
         self.course = Course.load(course_dir)
         self.options = options
         self.echo = echo
-        self.journal = Journal(self.course.db_url)
+        self.journal = Journal(self.course.db_url, dt.timedelta(seconds=options.lease))
         self.staging = self.course.root / STAGING
         self._template_lock = threading.Lock()
         if options.use_sandbox:
@@ -276,7 +278,8 @@ class Grader:
         missing = [s for s in wanted if s not in available]
         outcomes += [Outcome(assignment, s, None, None, [], skipped="no submission") for s in missing]
         todo = [s for s in wanted if s in available]
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
+        with self.journal.leases_kept(), \
+                concurrent.futures.ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
             futures = {pool.submit(self.grade_one, assignment, s, available[s]): s for s in todo}
             for future in concurrent.futures.as_completed(futures):
                 try:

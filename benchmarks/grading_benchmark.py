@@ -37,12 +37,16 @@ from labs.manifest import load_manifest  # noqa: E402
 SECRET = bytes(range(32))
 
 
+def _students(learners: int) -> list[str]:
+    return [f"learner-{i:03d}" for i in range(learners)]
+
+
 def _cohort(course: Path, lab: str, learners: int) -> list[str]:
     nbgrader(["generate_assignment", lab, "--force"], course)
     release = nbformat.read(notebook_path(course, "release", lab), as_version=4)
     source = nbformat.read(notebook_path(course, "source", lab), as_version=4)
     solution = filled_notebook(release, source)
-    students = [f"learner-{i:03d}" for i in range(learners)]
+    students = _students(learners)
     for student in students:
         write_submission(course, lab, student, solution)
     return students
@@ -79,6 +83,8 @@ def _floor(lab: str, students: list[str]) -> float:
 
 
 def overhead(lab: str, learners: int) -> None:
+    # first: grading imports the scratch course's grader/, which is gone once its course is
+    floor = _floor(lab, _students(learners))
     with scratch_course(REPO, [lab]) as plain, scratch_course(REPO, [lab]) as guarded:
         _without_guard(plain)
         students = _cohort(plain, lab, learners)
@@ -90,7 +96,6 @@ def overhead(lab: str, learners: int) -> None:
         started = time.perf_counter()
         grade(guarded, lab, options=GradingOptions(workers=1, force=True), echo=lambda line: None)
         sandboxed = time.perf_counter() - started
-    floor = _floor(lab, students)
     print(f"{lab}, {learners} learners, one at a time")
     print(f"  floor (plain kernel)     : {floor:7.1f} s  ({floor / learners:.1f} s per learner)")
     print(f"  plain nbgrader autograde : {baseline:7.1f} s  ({baseline / learners:.1f} s per learner)")

@@ -12,14 +12,10 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from labs.grading.journal import TABLE, Journal, grader_id, journal
+from labs.grading.journal import TABLE, Journal, _now, grader_id, journal
 from tests.grading_cohort import EXPECTED_SCORES, gradebook_state, toy_cohort
 
 LEASE = dt.timedelta(seconds=0.6)
-
-
-def _now():
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def _plant_claim(store: Journal, student: str, claimed_by: str, lease_until: dt.datetime | None) -> None:
